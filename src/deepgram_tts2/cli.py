@@ -1,0 +1,5 @@
+"""The ``dgtts`` command line."""
+
+
+def main() -> None:
+    raise SystemExit("not yet")
