@@ -1,0 +1,296 @@
+"""Options of the client: one frozen, validated object.
+
+``TTSOptions()`` with ``DEEPGRAM_API_KEY`` set talks to Deepgram with sensible defaults. Every
+number in the failure table of ``design.md`` (attempts, windows, thresholds, deadlines) is an
+option here, with its default documented on the field. The API key is a ``SecretStr``: it never
+appears in ``repr``, ``str`` or a model dump (it dumps as ``'**********'``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from deepgram_tts2.exceptions import ConfigurationError
+from deepgram_tts2.protocol.audio import ENCODING_RULES, Encoding, PcmFormat
+from deepgram_tts2.protocol.limits import (
+    BUDGET_WINDOW_S,
+    CHARS_PER_WINDOW,
+    CONNECTION_LIFETIME_S,
+    FLUSHES_PER_WINDOW,
+    MAX_SPEAK_CHARS,
+)
+from deepgram_tts2.protocol.models import DEFAULT_CLIENT_MODEL, is_well_formed_model
+from deepgram_tts2.protocol.segmenter import SegmenterPolicy
+from deepgram_tts2.protocol.url import SPEED_RANGE, ExtraValue, SpeakParams, format_extra
+from deepgram_tts2.resilience.backoff import BackoffPolicy
+from deepgram_tts2.resilience.breaker import BreakerPolicy
+
+DEFAULT_URL = "wss://api.deepgram.com/v1/speak"
+API_KEY_ENV = "DEEPGRAM_API_KEY"
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Timeouts(BaseModel):
+    """Per-phase deadlines, in seconds.
+
+    Attributes:
+        connect_s: TCP + TLS + WebSocket handshake (5 s).
+        first_audio_s: from the first Flush of a request to its first audio byte (5 s).
+        stall_s: longest silence between two audio frames while audio is owed (5 s).
+        flush_s: from the final Flush to its ``Flushed`` once audio stopped (10 s).
+        clear_s: from ``Clear`` to ``Cleared``; past it the socket is replaced (1 s).
+        close_s: graceful close of a socket (2 s).
+        rest_s: whole REST request, body included (30 s).
+        request_s: optional overall deadline of one request from its first text (None = off).
+    """
+
+    model_config = _FROZEN
+
+    connect_s: float = Field(default=5.0, gt=0)
+    first_audio_s: float = Field(default=5.0, gt=0)
+    stall_s: float = Field(default=5.0, gt=0)
+    flush_s: float = Field(default=10.0, gt=0)
+    clear_s: float = Field(default=1.0, gt=0)
+    close_s: float = Field(default=2.0, gt=0)
+    rest_s: float = Field(default=30.0, gt=0)
+    request_s: float | None = Field(default=None, gt=0)
+
+
+class RetryOptions(BaseModel):
+    """Reconnect policy: exponential backoff with full jitter, bounded by attempts and time.
+
+    Attributes:
+        max_attempts: connection attempts per request, the first included (4).
+        initial_s / max_s / multiplier: the backoff curve (0.1 s doubling up to 2 s).
+        max_elapsed_s: give up once this much time went into retrying (10 s).
+    """
+
+    model_config = _FROZEN
+
+    max_attempts: int = Field(default=4, ge=1)
+    initial_s: float = Field(default=0.1, gt=0)
+    max_s: float = Field(default=2.0, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    max_elapsed_s: float = Field(default=10.0, gt=0)
+
+    def policy(self) -> BackoffPolicy:
+        """The pure backoff policy these options describe."""
+        return BackoffPolicy(
+            initial_s=self.initial_s,
+            max_s=self.max_s,
+            multiplier=self.multiplier,
+            max_attempts=self.max_attempts,
+            max_elapsed_s=self.max_elapsed_s,
+        )
+
+
+class BreakerOptions(BaseModel):
+    """Circuit breaker of the WebSocket endpoint.
+
+    Attributes:
+        failure_threshold: failures within ``failure_window_s`` that open it (5 in 30 s).
+        cooldown_s: how long it stays open before a probe (10 s).
+        half_open_max_probes: requests admitted while probing (1).
+    """
+
+    model_config = _FROZEN
+
+    failure_threshold: int = Field(default=5, ge=1)
+    failure_window_s: float = Field(default=30.0, gt=0)
+    cooldown_s: float = Field(default=10.0, gt=0)
+    half_open_max_probes: int = Field(default=1, ge=1)
+
+    def policy(self) -> BreakerPolicy:
+        """The pure breaker policy these options describe."""
+        return BreakerPolicy(
+            failure_threshold=self.failure_threshold,
+            failure_window_s=self.failure_window_s,
+            cooldown_s=self.cooldown_s,
+            half_open_max_probes=self.half_open_max_probes,
+        )
+
+
+class Limits(BaseModel):
+    """Bounds on resources and Deepgram's per-connection budgets.
+
+    Attributes:
+        pool_size: most WebSockets open at once; one stream uses one socket at a time (4).
+        prewarm: sockets opened when the client starts (1).
+        max_queued_requests: streams waiting for a socket before ``QueueFullError`` (64).
+        audio_queue_chunks: audio chunks buffered per stream before the reader waits for the
+            consumer (backpressure) (256).
+        max_pending_chars: text pushed but not yet sent, per stream, before ``push`` waits (20000).
+        max_age_s: sockets are replaced between requests after this age, before Deepgram's
+            60-minute lifetime closes them (3300).
+        ping_interval_s / ping_timeout_s: WebSocket pings on idle sockets (20 s / 10 s).
+        chars_per_window / flushes_per_window / window_s: Deepgram's budgets (2400 characters
+            and 20 Flushes per 60 s), accounted per socket.
+        max_speak_chars: longest Speak text (2000).
+    """
+
+    model_config = _FROZEN
+
+    pool_size: int = Field(default=4, ge=1, le=64)
+    prewarm: int = Field(default=1, ge=0)
+    max_queued_requests: int = Field(default=64, ge=0)
+    audio_queue_chunks: int = Field(default=256, ge=1)
+    max_pending_chars: int = Field(default=20_000, ge=1)
+    max_age_s: float = Field(default=CONNECTION_LIFETIME_S - 300.0, gt=0)
+    ping_interval_s: float | None = Field(default=20.0, gt=0)
+    ping_timeout_s: float | None = Field(default=10.0, gt=0)
+    chars_per_window: int = Field(default=CHARS_PER_WINDOW, ge=1)
+    flushes_per_window: int = Field(default=FLUSHES_PER_WINDOW, ge=1)
+    window_s: float = Field(default=BUDGET_WINDOW_S, gt=0)
+    max_speak_chars: int = Field(default=MAX_SPEAK_CHARS, ge=1, le=MAX_SPEAK_CHARS)
+
+    @model_validator(mode="after")
+    def _prewarm_fits(self) -> Limits:
+        if self.prewarm > self.pool_size:
+            raise ValueError("prewarm must not exceed pool_size")
+        return self
+
+
+class TTSOptions(BaseModel):
+    """Everything :class:`~deepgram_tts2.DeepgramTTS` can be told.
+
+    Attributes:
+        api_key: Deepgram API key; defaults to ``$DEEPGRAM_API_KEY``. Never shown.
+        base_url: WebSocket endpoint (``wss://api.deepgram.com/v1/speak``); ``ws://`` and
+            ``http(s)://`` are accepted (the scheme is mapped for each transport); a URL
+            without a path gets ``/v1/speak``.
+        model / encoding / sample_rate / speed / mip_opt_out: Deepgram's query parameters.
+            The socket streams only linear16, mulaw and alaw.
+        extra_query: other query parameters, passed through as given.
+        transport: ``auto`` (WebSocket, REST when the socket is unavailable), ``websocket``
+            (never REST) or ``rest`` (REST only).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_URL
+    model: str = DEFAULT_CLIENT_MODEL
+    encoding: Literal["linear16", "mulaw", "alaw"] = "linear16"
+    sample_rate: int | None = None
+    speed: float | None = Field(default=None, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+    mip_opt_out: bool | None = None
+    extra_query: dict[str, ExtraValue] = Field(default_factory=dict)
+    transport: Literal["auto", "websocket", "rest"] = "auto"
+    timeouts: Timeouts = Timeouts()
+    retry: RetryOptions = RetryOptions()
+    breaker: BreakerOptions = BreakerOptions()
+    limits: Limits = Limits()
+    segmenter: SegmenterPolicy = Field(default_factory=SegmenterPolicy)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_from_env(cls, value: object) -> object:
+        if value is None or value == "":
+            return os.environ.get(API_KEY_ENV) or None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("ws", "wss", "http", "https") or not parts.netloc:
+            raise ValueError("base_url must be a ws://, wss://, http:// or https:// URL")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _check_model(cls, value: str) -> str:
+        if not is_well_formed_model(value):
+            raise ValueError(f"model {value!r} is not an Aura model id (aura[-2]-<voice>-<lang>)")
+        return value
+
+    @field_validator("extra_query")
+    @classmethod
+    def _check_extra(cls, value: dict[str, ExtraValue]) -> dict[str, ExtraValue]:
+        format_extra(value)  # raises ValueError on collisions or non-scalars
+        return value
+
+    @model_validator(mode="after")
+    def _check_rate(self) -> TTSOptions:
+        rules = ENCODING_RULES[Encoding(self.encoding)]
+        if self.sample_rate is not None and self.sample_rate not in rules.sample_rates:
+            allowed = ", ".join(str(r) for r in rules.sample_rates)
+            raise ValueError(f"sample_rate for {self.encoding} must be one of {allowed}")
+        return self
+
+    @classmethod
+    def create(cls, **kwargs: object) -> TTSOptions:
+        """Build options, raising :class:`ConfigurationError` (not pydantic's error) when invalid.
+
+        The error message lists the offending fields, never their values.
+        """
+        try:
+            return cls.model_validate(kwargs)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
+                for err in exc.errors(include_input=False)
+            )
+            raise ConfigurationError(f"invalid options: {problems}") from None
+
+    # -- derived values -----------------------------------------------------------------------
+
+    @property
+    def pcm_format(self) -> PcmFormat:
+        """The PCM format of the audio this client yields."""
+        encoding = Encoding(self.encoding)
+        rate = self.sample_rate or ENCODING_RULES[encoding].default_sample_rate
+        return PcmFormat(encoding, rate)
+
+    def speak_params(self) -> SpeakParams:
+        """The query parameters of both transports (REST adds ``container=none``)."""
+        return SpeakParams(
+            model=self.model,
+            encoding=Encoding(self.encoding),
+            sample_rate=self.pcm_format.sample_rate,
+            speed=self.speed,
+            mip_opt_out=self.mip_opt_out,
+            extra=format_extra(self.extra_query),
+        )
+
+    @property
+    def websocket_url(self) -> str:
+        """The endpoint with a ``ws``/``wss`` scheme and a path (no query)."""
+        return _with_scheme(self.base_url, {"http": "ws", "https": "wss"})
+
+    @property
+    def rest_url(self) -> str:
+        """The endpoint with an ``http``/``https`` scheme and a path (no query)."""
+        return _with_scheme(self.base_url, {"ws": "http", "wss": "https"})
+
+    def require_key(self) -> str:
+        """The API key in clear, for the Authorization header only.
+
+        Raises:
+            ConfigurationError: when no key was given and ``DEEPGRAM_API_KEY`` is unset.
+        """
+        if self.api_key is None or not self.api_key.get_secret_value():
+            raise ConfigurationError(
+                f"no Deepgram API key: pass api_key or set {API_KEY_ENV}"
+            )
+        return self.api_key.get_secret_value()
+
+
+def _with_scheme(url: str, mapping: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    scheme = mapping.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path not in ("", "/") else "/v1/speak"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))

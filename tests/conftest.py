@@ -1,0 +1,46 @@
+"""Shared fixtures: an in-process emulator on an ephemeral loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from deepgram_tts2.emulator.config import EmulatorConfig, Pacing
+from deepgram_tts2.emulator.server import Emulator
+
+TEST_KEY = "test-key-0123456789abcdef"
+
+EmulatorFactory = Callable[..., Awaitable[Emulator]]
+
+
+@pytest.fixture
+async def emulator_factory() -> AsyncIterator[EmulatorFactory]:
+    """Start emulators with config overrides; all are stopped at teardown.
+
+    Defaults: port 0 (ephemeral), key ``TEST_KEY``, instant pacing, tone voice.
+    """
+    started: list[Emulator] = []
+
+    async def make(**overrides: object) -> Emulator:
+        settings: dict[str, object] = {
+            "port": 0,
+            "api_keys": (TEST_KEY,),
+            "pacing": Pacing.instant(),
+            "voice_engine": "tone",
+        }
+        settings.update(overrides)
+        emulator = Emulator(EmulatorConfig.model_validate(settings))
+        await emulator.start()
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def emulator(emulator_factory: EmulatorFactory) -> Emulator:
+    """One emulator with the default test settings."""
+    return await emulator_factory()
