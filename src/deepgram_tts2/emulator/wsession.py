@@ -1,0 +1,378 @@
+"""One emulated ``/v1/speak`` WebSocket session: the I/O around :class:`ServerSession`.
+
+Three tasks per session besides the receive loop:
+
+* the *synthesiser* takes accepted flushes in order, waits the configured first-audio delay,
+  synthesises the text, and queues sample-aligned audio frames paced at the real-time factor,
+  then ``Flushed`` ("audio of flush n ... before Flushed{n}, and all audio of flush n precedes
+  audio of flush n+1", spec 2.5.1);
+* the *sender* sends queued frames, applying the connection's faults;
+* the *timer* applies the lifetime and idle limits (``ServerSession.poll``).
+
+Clear bumps an *epoch*: queued and in-progress work of an older epoch is dropped before it is
+sent, and ``Cleared`` is queued in the new epoch, so no audio of cleared work follows
+``Cleared``. The outbound queue is bounded (``max_outbound_frames``): a slow reader slows the
+synthesiser instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import uuid
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+from deepgram_tts2.emulator.codecs import encode_pcm
+from deepgram_tts2.emulator.config import (
+    CloseConnection,
+    EmulatorConfig,
+    MalformedJson,
+    SendError,
+    SendWarning,
+    Stall,
+)
+from deepgram_tts2.emulator.faults import ConnectionFaults, TriggeredFault
+from deepgram_tts2.emulator.voices import synthesize
+from deepgram_tts2.protocol.audio import PcmFormat
+from deepgram_tts2.protocol.errors import CloseReason, format_close_reason
+from deepgram_tts2.protocol.messages import (
+    Cleared,
+    ErrorMessage,
+    Flushed,
+    Metadata,
+    WarningMessage,
+    serialize_server,
+)
+from deepgram_tts2.protocol.session import (
+    CancelSynthesis,
+    CloseSocket,
+    SendControl,
+    ServerEffect,
+    ServerRules,
+    ServerSession,
+    ServerState,
+    Synthesize,
+)
+
+log = logging.getLogger("deepgram_tts2.emulator")
+
+
+@functools.lru_cache(maxsize=256)
+def render_audio(text: str, model: str, fmt: PcmFormat, engine: str) -> bytes:
+    """Encoded audio of ``text`` (cached: load tests repeat their texts)."""
+    samples = synthesize(text, model, fmt.sample_rate, "tone" if engine == "tone" else "espeak")
+    return encode_pcm(samples, fmt.encoding)
+
+
+@dataclass(frozen=True)
+class _Out:
+    """An outbound item: audio bytes, a control message, or a close."""
+
+    epoch: int
+    audio: bytes | None = None
+    control: Metadata | Flushed | Cleared | WarningMessage | ErrorMessage | None = None
+    close: tuple[int, CloseReason | None] | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    epoch: int
+    sequence_id: int | None  # None: a drained Close
+    text: str = ""
+    close_code: int = 1000
+
+
+class WsSession:
+    """Runs one accepted WebSocket until it closes."""
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        request: web.Request,
+        config: EmulatorConfig,
+        model: str,
+        fmt: PcmFormat,
+        request_id: str,
+        faults: ConnectionFaults,
+    ) -> None:
+        self.ws = ws
+        self.request = request
+        self.config = config
+        self.model = model
+        self.format = fmt
+        self.request_id = request_id
+        self.faults = faults
+        self.loop = asyncio.get_running_loop()
+        rules = ServerRules(
+            max_speak_chars=config.max_speak_chars,
+            chars_per_window=config.chars_per_window,
+            flushes_per_window=config.flushes_per_window,
+            window_s=config.window_s,
+            lifetime_s=config.lifetime_s,
+            idle_timeout_s=config.idle_timeout_s,
+            close_drain=config.close_drain,
+        )
+        self.session = ServerSession(rules, now=self.loop.time())
+        self.epoch = 0
+        self.audio_sent = 0
+        self.closed = False
+        self._pending_flushes: list[int] = []
+        self._late_flushed: list[int] = []  # fault late_flushed_after_clear
+        self._jobs: asyncio.Queue[_Job] = asyncio.Queue()
+        self._out: asyncio.Queue[_Out] = asyncio.Queue(maxsize=config.max_outbound_frames)
+        self._send_lock = asyncio.Lock()
+        self._stall_until = 0.0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the session; returns when the socket is closed."""
+        await self._send_control(
+            Metadata(
+                request_id=self.request_id,
+                model_name=self.model,
+                model_version=self.config.model_version,
+                model_uuid=model_uuid(self.model),
+            )
+        )
+        tasks = [
+            asyncio.create_task(self._sender()),
+            asyncio.create_task(self._synthesiser()),
+            asyncio.create_task(self._timer()),
+            *(asyncio.create_task(self._timed_fault(f)) for f in self.faults.timed()),
+        ]
+        try:
+            await self._receive()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                    await task
+            if not self.ws.closed:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self.ws.close()
+
+    async def _receive(self) -> None:
+        async for msg in self.ws:
+            if msg.type is WSMsgType.TEXT:
+                frame: str | bytes = msg.data
+            elif msg.type is WSMsgType.BINARY:
+                frame = msg.data
+            else:
+                break
+            await self._apply(self.session.receive(frame, self.loop.time()))
+            if self.session.buffered_chars > self.config.max_buffer_chars:
+                await self._close_now(CloseReason.BIG_0000.close_code, CloseReason.BIG_0000)
+            if self.closed or self.session.state is ServerState.CLOSED:
+                break
+        self.closed = True
+
+    # -- effects ------------------------------------------------------------------------------
+
+    async def _apply(self, effects: list[ServerEffect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Synthesize):
+                self._pending_flushes.append(effect.sequence_id)
+                self._jobs.put_nowait(_Job(self.epoch, effect.sequence_id, effect.text))
+            elif isinstance(effect, CancelSynthesis):
+                self._cancel()
+            elif isinstance(effect, SendControl):
+                await self._queue_control(effect.message)
+            elif isinstance(effect, CloseSocket):
+                if effect.drain:
+                    self._jobs.put_nowait(_Job(self.epoch, None, close_code=effect.code))
+                else:
+                    await self._close_now(effect.code, effect.reason)
+
+    def _cancel(self) -> None:
+        """Clear: drop queued and running synthesis of the current epoch."""
+        self.epoch += 1
+        cancelled, self._pending_flushes = self._pending_flushes, []
+        while not self._jobs.empty():
+            self._jobs.get_nowait()
+        self._late_flushed = cancelled if self.faults.late_flushed_after_clear else []
+
+    async def _queue_control(
+        self, message: Metadata | Flushed | Cleared | WarningMessage | ErrorMessage
+    ) -> None:
+        await self._out.put(_Out(self.epoch, control=message))
+        if isinstance(message, Cleared):
+            for seq in self._late_flushed:
+                await self._out.put(_Out(self.epoch, control=Flushed(seq)))
+            self._late_flushed = []
+
+    # -- synthesiser --------------------------------------------------------------------------
+
+    async def _synthesiser(self) -> None:
+        while True:
+            job = await self._jobs.get()
+            if job.epoch != self.epoch:
+                continue
+            if job.sequence_id is None:
+                await self._out.put(_Out(self.epoch, close=(job.close_code, None)))
+                return
+            await self._speak(job)
+
+    async def _speak(self, job: _Job) -> None:
+        pacing = self.config.pacing
+        started = self.loop.time()
+        if job.text.strip():
+            delay = (pacing.first_audio_ms + pacing.per_char_ms * len(job.text)) / 1000.0
+            audio = await self._render(job.text)
+            await asyncio.sleep(max(0.0, started + delay - self.loop.time()))
+            await self._stream_audio(job.epoch, audio)
+        if job.epoch == self.epoch and job.sequence_id is not None:
+            if job.sequence_id in self._pending_flushes:
+                self._pending_flushes.remove(job.sequence_id)
+            await self._out.put(_Out(job.epoch, control=Flushed(job.sequence_id)))
+
+    async def _render(self, text: str) -> bytes:
+        args = (text, self.model, self.format, self.config.voice_engine)
+        if self.config.voice_engine == "tone":
+            return render_audio(*args)
+        return await asyncio.to_thread(render_audio, *args)
+
+    async def _stream_audio(self, epoch: int, audio: bytes) -> None:
+        fmt = self.format
+        frame = self.faults.frame_bytes or max(fmt.bytes_for_ms(self.config.pacing.chunk_ms), 2)
+        rtf = self.config.pacing.realtime_factor
+        drip = self.faults.drip_interval_s
+        t0 = self.loop.time()
+        for offset in range(0, len(audio), frame):
+            if epoch != self.epoch:
+                return
+            await self._out.put(_Out(epoch, audio=audio[offset : offset + frame]))
+            if rtf > 0:
+                due = t0 + fmt.duration_ms(offset + frame) / 1000.0 / rtf
+                await asyncio.sleep(max(0.0, due - self.loop.time()))
+            if drip:
+                await asyncio.sleep(drip)
+
+    # -- sender -------------------------------------------------------------------------------
+
+    async def _sender(self) -> None:
+        while not self.closed:
+            item = await self._out.get()
+            if item.close is not None:
+                await self._close_now(*item.close)
+                return
+            if item.epoch < self.epoch and (
+                item.audio is not None or isinstance(item.control, Flushed)
+            ):
+                continue  # work of a cleared epoch
+            delay = self._stall_until - self.loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if item.audio is not None:
+                await self._send_audio(item.audio)
+            elif item.control is not None:
+                await self._send_control(item.control)
+
+    async def _send_audio(self, data: bytes) -> None:
+        for fault in self.faults.due_by_bytes(self.audio_sent, about_to_send=True):
+            await self._fire(fault)
+        if self.closed:
+            return
+        async with self._send_lock:
+            await self.ws.send_bytes(data)
+        self.audio_sent += len(data)
+        for fault in self.faults.due_by_bytes(self.audio_sent, about_to_send=False):
+            await self._fire(fault)
+
+    async def _send_control(
+        self, message: Metadata | Flushed | Cleared | WarningMessage | ErrorMessage
+    ) -> None:
+        if isinstance(message, Flushed) and self.faults.drop_flushed:
+            return
+        if isinstance(message, Cleared) and self.faults.drop_cleared:
+            return
+        await self._send_text(serialize_server(message, self.config.warning_shape))
+
+    async def _send_text(self, text: str) -> None:
+        if self.closed:
+            return
+        async with self._send_lock:
+            await self.ws.send_str(text)
+
+    async def _close_now(self, code: int, reason: CloseReason | None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.epoch += 1
+        text = (
+            "" if reason is None else format_close_reason(reason, self.config.prose_close_reasons)
+        )
+        log.info("closing session", extra={"request_id": self.request_id, "state": f"close {code}"})
+        if code == 1006:
+            transport = self.request.transport
+            if transport is not None:
+                transport.abort()
+            return
+        async with self._send_lock:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.close(code=code, message=text.encode())
+
+    # -- faults and timers --------------------------------------------------------------------
+
+    async def _fire(self, fault: TriggeredFault) -> None:
+        if isinstance(fault, CloseConnection):
+            reason = _reason_or_none(fault.reason)
+            if reason is None:
+                self.closed = True
+                self.epoch += 1
+                async with self._send_lock:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await self.ws.close(code=fault.code, message=fault.reason.encode()[:123])
+                return
+            await self._close_now(fault.code, reason)
+        elif isinstance(fault, Stall):
+            self._stall_until = max(self._stall_until, self.loop.time() + fault.duration_ms / 1000)
+            await asyncio.sleep(max(0.0, self._stall_until - self.loop.time()))
+        elif isinstance(fault, SendError):
+            await self._send_text(serialize_server(ErrorMessage(fault.err_code, fault.err_msg)))
+            if fault.then_close:
+                await self._close_now(1011, CloseReason.NET_0000)
+        elif isinstance(fault, SendWarning):
+            shape = fault.shape or self.config.warning_shape
+            await self._send_text(
+                serialize_server(WarningMessage(fault.code, fault.message), shape)
+            )
+        elif isinstance(fault, MalformedJson):
+            await self._send_text(fault.payload)
+
+    async def _timed_fault(self, fault: TriggeredFault) -> None:
+        assert fault.after_ms is not None
+        await asyncio.sleep(fault.after_ms / 1000.0)
+        if self.faults.mark_fired(fault) and not self.closed:
+            if isinstance(fault, Stall):
+                self._stall_until = self.loop.time() + fault.duration_ms / 1000.0
+            else:
+                await self._fire(fault)
+
+    async def _timer(self) -> None:
+        while not self.closed:
+            deadline = self.session.next_deadline()
+            if deadline is None:
+                return
+            await asyncio.sleep(max(0.0, deadline - self.loop.time()))
+            effects = self.session.poll(self.loop.time())
+            if effects:
+                await self._apply(effects)
+                return
+
+
+def _reason_or_none(text: str) -> CloseReason | None:
+    try:
+        return CloseReason(text)
+    except ValueError:
+        return None
+
+
+def model_uuid(model: str) -> str:
+    """A stable uuid for a model name (Deepgram's are fixed per model)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"deepgram-tts2-emulator/{model}"))
