@@ -283,9 +283,7 @@ class TTSOptions(BaseModel):
             ConfigurationError: when no key was given and ``DEEPGRAM_API_KEY`` is unset.
         """
         if self.api_key is None or not self.api_key.get_secret_value():
-            raise ConfigurationError(
-                f"no Deepgram API key: pass api_key or set {API_KEY_ENV}"
-            )
+            raise ConfigurationError(f"no Deepgram API key: pass api_key or set {API_KEY_ENV}")
         return self.api_key.get_secret_value()
 
 

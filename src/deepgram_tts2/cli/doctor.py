@@ -52,7 +52,7 @@ class Step:
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks; returns the first failure's exit code (0 when all pass)."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     steps = asyncio.run(_diagnose(args, console))
     failed = [s for s in steps if not s.ok]
     if failed:
@@ -84,8 +84,14 @@ async def _diagnose(args: argparse.Namespace, console: Console) -> list[Step]:
             url = emulator.ws_url
             console.print(f"doctor: no {API_KEY_ENV} and no --url: checking the embedded emulator")
         if not api_key:
-            record(Step("api key", False, f"no key: pass --api-key or set {API_KEY_ENV}",
-                        ExitCode.BAD_INPUT))
+            record(
+                Step(
+                    "api key",
+                    False,
+                    f"no key: pass --api-key or set {API_KEY_ENV}",
+                    ExitCode.BAD_INPUT,
+                )
+            )
             return steps
         try:
             options = TTSOptions.create(**_option_args(args, api_key, url))
@@ -123,29 +129,31 @@ def _host_port(options: TTSOptions) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (443 if parts.scheme == "wss" else 80)
 
 
-async def _check_dns(options: TTSOptions, timeout: float) -> Step:
+async def _check_dns(options: TTSOptions, limit_s: float) -> Step:
     host, port = _host_port(options)
     loop = asyncio.get_running_loop()
     try:
-        infos = await asyncio.wait_for(loop.getaddrinfo(host, port), timeout)
+        infos = await asyncio.wait_for(loop.getaddrinfo(host, port), limit_s)
     except (OSError, TimeoutError) as exc:
         return Step("dns", False, f"cannot resolve {host}: {exc}", ExitCode.UNREACHABLE)
     addresses = sorted({str(info[4][0]) for info in infos})
     return Step("dns", True, f"{host} -> {', '.join(addresses[:3])}")
 
 
-async def _check_tcp(options: TTSOptions, timeout: float) -> Step:
+async def _check_tcp(options: TTSOptions, limit_s: float) -> Step:
     host, port = _host_port(options)
     started = time.perf_counter()
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), limit_s)
     except (OSError, TimeoutError) as exc:
         detail = f"cannot connect to {host}:{port}: {exc or 'timed out'}"
         return Step("connect", False, detail, ExitCode.UNREACHABLE)
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
-    return Step("connect", True, f"{host}:{port} in {(time.perf_counter() - started) * 1000:.0f} ms")
+    return Step(
+        "connect", True, f"{host}:{port} in {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
 
 
 async def _check_stream(tts: DeepgramTTS) -> Step:
@@ -159,14 +167,15 @@ async def _check_stream(tts: DeepgramTTS) -> Step:
         elif isinstance(event, AudioEnd):
             detail = f"{event.audio_ms:.0f} ms of audio, ttfb {ttfb or 0:.0f} ms"
             return Step("synthesis (websocket)", True, detail)
-    return Step("synthesis (websocket)", False, "the stream ended without AudioEnd",
-                ExitCode.INTERNAL)
+    return Step(
+        "synthesis (websocket)", False, "the stream ended without AudioEnd", ExitCode.INTERNAL
+    )
 
 
-async def _check_rest(tts: DeepgramTTS, timeout: float) -> Step:
+async def _check_rest(tts: DeepgramTTS, limit_s: float) -> Step:
     started = time.perf_counter()
     try:
-        audio = await asyncio.wait_for(tts.synthesize(PROBE_TEXT), timeout * 2)
+        audio = await asyncio.wait_for(tts.synthesize(PROBE_TEXT), limit_s * 2)
     except (DeepgramTTSError, TimeoutError) as exc:
         return Step("synthesis (rest)", False, one_line(exc), exit_code_for(exc))
     elapsed = (time.perf_counter() - started) * 1000

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     from deepgram_tts2.emulator.server import Emulator, config_from_args, serve
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         config = config_from_args(args)
     except (ValueError, ValidationError, OSError) as exc:

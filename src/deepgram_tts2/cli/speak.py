@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from deepgram_tts2.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_class, one_line
-from deepgram_tts2.cli.output import AudioSink
-from deepgram_tts2.client.tts import DeepgramTTS
+from deepgram_tts2.cli.output import AudioSink, OutputFormat
 from deepgram_tts2.client.events import AudioChunk, AudioEnd, AudioStart, EndReason, Error, Metric
+from deepgram_tts2.client.tts import DeepgramTTS
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.options import API_KEY_ENV, TTSOptions
 from deepgram_tts2.protocol.models import DEFAULT_CLIENT_MODEL
@@ -38,8 +38,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("text", nargs="?", help="text to speak; '-' reads stdin line by line")
     parser.add_argument("--stdin", action="store_true", help="read text from stdin line by line")
     parser.add_argument("-o", "--output", default="out.wav", help="output file, '-' = stdout")
-    parser.add_argument("--format", choices=["wav", "raw"], default=None,
-                        help="output format (default: from the file name, else wav)")
+    parser.add_argument(
+        "--format",
+        choices=["wav", "raw"],
+        default=None,
+        help="output format (default: from the file name, else wav)",
+    )
     parser.add_argument("--model", default=DEFAULT_CLIENT_MODEL, help="Aura voice model")
     parser.add_argument("--encoding", choices=["linear16", "mulaw", "alaw"], default="linear16")
     parser.add_argument("--sample-rate", type=int, default=None, help="Hz (default per encoding)")
@@ -65,7 +69,7 @@ class SpeakResult:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dgtts speak``; returns the exit code."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     from_stdin = args.stdin or args.text == "-"
     if not from_stdin and (args.text is None or not args.text.strip()):
         err.print("dgtts speak: nothing to say: give TEXT, or '-' / --stdin to read stdin")
@@ -77,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
         return exit_code_for(exc)
 
 
-def _output_format(args: argparse.Namespace) -> str:
-    if args.format:
-        return str(args.format)
+def _output_format(args: argparse.Namespace) -> OutputFormat:
+    if args.format == "raw":
+        return "raw"
+    if args.format == "wav":
+        return "wav"
     return "raw" if args.output.endswith((".raw", ".pcm", ".ulaw", ".alaw")) else "wav"
 
 
@@ -95,7 +101,9 @@ async def _speak(args: argparse.Namespace, from_stdin: bool, err: Console) -> in
             emulator = Emulator(EmulatorConfig(port=0, api_keys=(api_key,)))
             await stack.enter_async_context(emulator)
             url = emulator.ws_url
-            err.print(f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {url}")
+            err.print(
+                f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {url}"
+            )
         options = TTSOptions.create(
             api_key=api_key,
             base_url=url or "wss://api.deepgram.com/v1/speak",
@@ -174,16 +182,20 @@ def _apply(event: object, result: SpeakResult, sink: AudioSink) -> None:
 
 def _report(result: SpeakResult, args: argparse.Namespace, model: str, err: Console) -> int:
     if args.json:
-        print(json.dumps({
-            "request_id": result.request_id,
-            "ttfb_ms": None if result.ttfb_ms is None else round(result.ttfb_ms, 1),
-            "audio_ms": round(result.audio_ms, 1),
-            "bytes": result.bytes,
-            "transport": result.transport,
-            "model": model,
-            "output": args.output,
-            "error": None if result.error is None else result.error.message,
-        }))
+        print(
+            json.dumps(
+                {
+                    "request_id": result.request_id,
+                    "ttfb_ms": None if result.ttfb_ms is None else round(result.ttfb_ms, 1),
+                    "audio_ms": round(result.audio_ms, 1),
+                    "bytes": result.bytes,
+                    "transport": result.transport,
+                    "model": model,
+                    "output": args.output,
+                    "error": None if result.error is None else result.error.message,
+                }
+            )
+        )
     if result.error is not None:
         err.print(f"dgtts speak: {one_line(result.error.exception)}")
         return exit_code_for_class(result.error.error_class)

@@ -1,1 +1,1 @@
-"""Package."""
+"""The streaming client: :class:`DeepgramTTS`, :class:`SpeakStream` and their events."""

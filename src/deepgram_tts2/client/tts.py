@@ -1,0 +1,187 @@
+"""DeepgramTTS: the facade. Owns the socket pool, the REST client, the breaker and the hooks.
+
+::
+
+    async with DeepgramTTS(TTSOptions.create(model="aura-2-thalia-en")) as tts:
+        stream = tts.stream()
+        await stream.push("Hello there. ")
+        await stream.end()
+        async for event in stream:
+            ...
+
+``start()`` (or entering the context) opens the prewarm sockets; ``aclose()`` ends every open
+stream, closes every socket, task and pooled HTTP connection. Nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, SpeakEvent
+from deepgram_tts2.client.pool import ConnectionInfo, ConnectionPool
+from deepgram_tts2.client.rest import RestClient
+from deepgram_tts2.client.stream import SpeakStream, monotonic
+from deepgram_tts2.exceptions import ClientClosedError, InputError
+from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
+from deepgram_tts2.observability.logs import register_secret
+from deepgram_tts2.options import TTSOptions
+from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
+
+log = logging.getLogger("deepgram_tts2.client")
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """A snapshot for health checks: sockets, breaker, queue, open streams."""
+
+    started: bool
+    closed: bool
+    breaker: str
+    connections: tuple[ConnectionInfo, ...]
+    queued_requests: int
+    open_streams: int
+
+    @property
+    def ready(self) -> bool:
+        """True when a request can be served now without waiting on a dead endpoint."""
+        if not self.started or self.closed or self.breaker == BreakerState.OPEN.value:
+            return False
+        return any(c.state in ("open", "busy", "clearing") for c in self.connections) or (
+            self.breaker == BreakerState.CLOSED.value
+        )
+
+
+class DeepgramTTS:
+    """Streaming text-to-speech on Deepgram Aura. See the module docstring."""
+
+    def __init__(
+        self,
+        options: TTSOptions | None = None,
+        *,
+        hooks: MetricsHooks | None = None,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        self.options = options or TTSOptions()
+        self.options.require_key()  # fail at construction, with a clear message
+        if self.options.api_key is not None:
+            register_secret(self.options.api_key.get_secret_value())
+        self.hooks: MetricsHooks = SafeHooks(hooks)
+        self.clock = clock
+        self.breaker = CircuitBreaker(
+            self.options.breaker.policy(),
+            on_transition=lambda _old, new: self.hooks.on_breaker_state(new.value),
+        )
+        self.pool = ConnectionPool(self.options, self.hooks, clock, self.breaker)
+        self.rest = RestClient(self.options)
+        self._streams: set[SpeakStream] = set()
+        self._started = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"DeepgramTTS(url={self.options.websocket_url!r}, model={self.options.model!r}, "
+            f"started={self._started}, closed={self._closed})"
+        )
+
+    async def start(self) -> None:
+        """Pre-warm sockets (idempotent). Connection failures are not raised here: requests
+        report them (an auth failure trips the breaker and every request gets ``AuthError``)."""
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        if self._started:
+            return
+        self._started = True
+        if self.options.transport != "rest":
+            await self.pool.start()
+
+    async def aclose(self) -> None:
+        """End every stream, close every socket and task (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.gather(*(s.aclose() for s in list(self._streams)), return_exceptions=True)
+        await self.pool.aclose()
+        await self.rest.aclose()
+
+    async def __aenter__(self) -> DeepgramTTS:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def stream(self, request_id: str | None = None) -> SpeakStream:
+        """A new request. Push text into it and iterate it for events.
+
+        Raises:
+            ClientClosedError: after ``aclose()``.
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        stream = SpeakStream(self, request_id)
+        self._streams.add(stream)
+        stream._driver.add_done_callback(lambda _t: self._forget(stream))
+        return stream
+
+    def _forget(self, stream: SpeakStream) -> None:
+        if stream.done:
+            self._streams.discard(stream)
+
+    async def speak(self, text: str, request_id: str | None = None) -> AsyncIterator[SpeakEvent]:
+        """Events of one complete text (WebSocket, with REST fallback)."""
+        stream = self.stream(request_id)
+        try:
+            await stream.push(text)
+            await stream.end()
+            async for event in stream:
+                yield event
+        finally:
+            await stream.aclose()
+
+    async def synthesize(self, text: str) -> bytes:
+        """Raw PCM of ``text`` over REST (the whole body).
+
+        Raises:
+            InputError: blank text.
+            DeepgramTTSError: the classified failure.
+        """
+        if not text.strip():
+            raise InputError("nothing to synthesize: the text is blank")
+        chunks = [chunk async for chunk in self.rest.stream(text)]
+        return b"".join(chunks)
+
+    async def synthesize_pcm(self, text: str) -> bytes:
+        """Raw PCM of ``text`` over the WebSocket (REST fallback); raises the request's error."""
+        audio = bytearray()
+        error: Error | None = None
+        async for event in self.speak(text):
+            if isinstance(event, AudioChunk):
+                audio += event.data
+            elif isinstance(event, Error):
+                error = event
+            elif isinstance(event, AudioEnd):
+                break
+        if error is not None:
+            raise error.exception
+        return bytes(audio)
+
+    @property
+    def state(self) -> ClientState:
+        """The client as it is now."""
+        return ClientState(
+            started=self._started,
+            closed=self._closed,
+            breaker=self.breaker.state(self.clock()).value,
+            connections=tuple(self.pool.snapshot()),
+            queued_requests=self.pool.queued,
+            open_streams=sum(1 for s in self._streams if not s.done),
+        )
