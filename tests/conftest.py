@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -44,3 +45,10 @@ async def emulator_factory() -> AsyncIterator[EmulatorFactory]:
 async def emulator(emulator_factory: EmulatorFactory) -> Emulator:
     """One emulator with the default test settings."""
     return await emulator_factory()
+
+
+async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> None:
+    """Wait until ``predicate()`` holds (state owned by another task); fail after ``within_s``."""
+    async with asyncio.timeout(within_s):
+        while not predicate():  # noqa: ASYNC110 - polling state that has no event to wait on
+            await asyncio.sleep(0.01)
