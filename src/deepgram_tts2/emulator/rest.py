@@ -16,6 +16,7 @@ from aiohttp import web
 from deepgram_tts2.emulator.codecs import StreamEncoder, UnsupportedEncodingError
 from deepgram_tts2.emulator.config import CloseConnection, EmulatorConfig, Stall
 from deepgram_tts2.emulator.faults import ConnectionFaults
+from deepgram_tts2.emulator.responses import error_response
 from deepgram_tts2.emulator.voices import VoiceEngine, synthesize
 from deepgram_tts2.emulator.wsession import model_uuid
 from deepgram_tts2.protocol import rest as rest_protocol
@@ -40,11 +41,7 @@ async def stream_rest_response(
     try:
         encoder = StreamEncoder(encoding, container, rate, params.bit_rate)
     except UnsupportedEncodingError as exc:
-        raise web.HTTPBadRequest(
-            body=rest_protocol.error_body("INVALID_QUERY_PARAMETER", str(exc), request_id),
-            content_type="application/json",
-            headers={"dg-request-id": request_id, "dg-error": str(exc)},
-        ) from None
+        return error_response(400, "INVALID_QUERY_PARAMETER", str(exc), request_id)
     engine: VoiceEngine = "tone" if config.voice_engine == "tone" else "espeak"
     samples = await asyncio.to_thread(synthesize, text, params.model, rate, engine)
     response = web.StreamResponse(

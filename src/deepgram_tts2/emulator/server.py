@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from deepgram_tts2.emulator.config import EmulatorConfig, FaultPlan, Pacing
 from deepgram_tts2.emulator.faults import ConnectionFaults, FaultRegistry
+from deepgram_tts2.emulator.responses import error_response
 from deepgram_tts2.emulator.rest import stream_rest_response
 from deepgram_tts2.emulator.wsession import WsSession
 from deepgram_tts2.protocol import rest as rest_protocol
@@ -52,29 +53,6 @@ _ERRORS = {
     503: ("Service Unavailable", "Please try again later"),
     400: ("Bad Request", "Bad Request"),
 }
-
-
-def error_response(
-    status: int,
-    err_code: str,
-    err_msg: str,
-    request_id: str,
-    retry_after_s: float | None = None,
-) -> web.Response:
-    """A Deepgram-shaped error answer."""
-    headers = {
-        rest_protocol.HEADER_REQUEST_ID: request_id,
-        rest_protocol.HEADER_ERROR: err_msg,
-        "access-control-expose-headers": rest_protocol.EXPOSED_HEADERS,
-    }
-    if retry_after_s is not None:
-        headers["retry-after"] = f"{retry_after_s:g}"
-    return web.Response(
-        status=status,
-        body=rest_protocol.error_body(err_code, err_msg, request_id),
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 def extract_credentials(request: web.Request) -> tuple[str | None, str | None]:
