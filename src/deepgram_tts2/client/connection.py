@@ -117,6 +117,10 @@ class Owner(Protocol):
 
     request_id: str
 
+    @property
+    def done(self) -> bool:
+        """True once the request has ended (its socket is about to be released)."""
+
     async def on_outcome(self, outcome: ClientOutcome[str]) -> None:
         """One interpreted server frame that concerns the owner."""
 
@@ -198,6 +202,8 @@ class Connection:
         self.error: DeepgramTTSError | None = None
         self.deepgram_request_id: str | None = None
         self.cleared = asyncio.Event()
+        # Set while the socket is idle (OPEN) or gone: what a new request waits on.
+        self.settled = asyncio.Event()
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._on_state = on_state
@@ -211,6 +217,10 @@ class Connection:
         if not CONNECTION_TABLE.allows(self.state, event):
             return
         old, self.state = self.state, CONNECTION_TABLE.next(self.state, event)
+        if self.state in (ConnectionState.OPEN, ConnectionState.CLOSED, ConnectionState.FAILED):
+            self.settled.set()
+        else:
+            self.settled.clear()
         if old is not self.state:
             log.debug(
                 "connection %d %s -> %s",

@@ -115,11 +115,30 @@ class ConnectionPool:
             if conn is not None:
                 conn.acquire(owner)
                 return conn
+            if await self._await_finishing():
+                continue
             if self._room():
                 conn = await self._open()
                 conn.acquire(owner)
                 return conn
             await self._wait_turn()
+
+    async def _await_finishing(self) -> bool:
+        """Wait for a socket whose request just ended (or is clearing); True if there was one.
+
+        Waiting one round trip for ``Cleared`` is cheaper than a new handshake, so the turn
+        after a barge-in reuses the interrupted turn's socket.
+        """
+        for conn in self._conns:
+            owner = conn.owner
+            finishing = conn.state is ConnectionState.CLEARING or (
+                conn.state is ConnectionState.BUSY and owner is not None and owner.done
+            )
+            if finishing and (owner is None or owner.done):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(conn.settled.wait(), self.options.timeouts.clear_s)
+                return True
+        return False
 
     def _pick_idle(self) -> Connection | None:
         now = self.clock()
@@ -249,7 +268,7 @@ class ConnectionPool:
                 extra={"connection_id": conn.id},
             )
             conn.abort()
-        if not conn.usable:
+        if not conn.alive:
             self._retire(conn)
         self._wake_one()
 

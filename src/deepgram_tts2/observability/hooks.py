@@ -76,10 +76,12 @@ class SafeHooks(MetricsHooks):
 
     def __getattribute__(self, name: str) -> Any:
         if name.startswith("on_"):
-            target = getattr(object.__getattribute__(self, "_inner"), name)
+            target = getattr(object.__getattribute__(self, "_inner"), name, None)
             reported: set[str] = object.__getattribute__(self, "_reported")
 
             def call(*args: Any) -> None:
+                if target is None:  # a duck-typed hooks object without this method
+                    return
                 try:
                     target(*args)
                 except Exception:
