@@ -53,7 +53,6 @@ async def test_streamed_tokens_are_spoken_in_order(
     await stream.end()
     outcome = await drain(stream)
     outcome.check_grammar()
-    spoken = "".join(tokens)
     # Flushes fall at "Well, here is the first part." and at the end.
     assert len(outcome.audio) == tone_bytes("Well, here is the first part.") + tone_bytes(
         "And more."

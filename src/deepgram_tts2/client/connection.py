@@ -48,6 +48,7 @@ from deepgram_tts2.protocol.messages import (
     Close,
     Flush,
     Speak,
+    WarningMessage,
     parse_server,
     serialize_client,
 )
@@ -56,7 +57,9 @@ from deepgram_tts2.protocol.session import (
     ClearAcked,
     ClientOutcome,
     ClientSession,
+    FlushRefused,
     MetadataReceived,
+    ServerReported,
     StaleAudio,
     StateTable,
 )
@@ -176,6 +179,14 @@ def close_error(code: int | None, reason: str, request_id: str | None) -> Deepgr
     if reason.startswith("NET-0000"):
         return ServerError(text, **kwargs)  # type: ignore[arg-type]
     return ConnectionLostError(text, **kwargs)  # type: ignore[arg-type]
+
+
+def _warning_of(outcome: ClientOutcome[str]) -> WarningMessage | None:
+    if isinstance(outcome, FlushRefused):
+        return outcome.warning
+    if isinstance(outcome, ServerReported) and isinstance(outcome.message, WarningMessage):
+        return outcome.message
+    return None
 
 
 class Connection:
@@ -373,6 +384,8 @@ class Connection:
             self._lost_with(self._ws.close_code, self._ws.close_reason or "")
 
     async def _route(self, outcome: ClientOutcome[str]) -> None:
+        if not self.alive:
+            return  # aborted: frames still buffered in the socket belong to nobody
         if isinstance(outcome, MetadataReceived):
             self.deepgram_request_id = outcome.metadata.request_id or self.deepgram_request_id
             return
@@ -383,6 +396,16 @@ class Connection:
         if isinstance(outcome, StaleAudio):
             self.hooks.on_stale_audio_dropped(len(outcome.data))
             return
+        warning = _warning_of(outcome)
+        if warning is not None:
+            # Warnings are non-fatal and the socket stays open (spec 2.4.5): count and log.
+            self.hooks.on_warning(warning.code)
+            log.warning(
+                "Deepgram warning %s: %s",
+                warning.code,
+                warning.message,
+                extra={"connection_id": self.id},
+            )
         owner = self.owner
         if owner is not None:
             await owner.on_outcome(outcome)

@@ -429,7 +429,6 @@ class SpeakStream:
         elif isinstance(outcome, FlushRefused):
             self._outstanding = max(0, self._outstanding - 1)
             self._refused = True
-            self._hooks.on_warning(outcome.warning.code)
         elif isinstance(outcome, ServerReported):
             self._on_report(outcome.message)
         elif isinstance(outcome, Ignored):
@@ -466,7 +465,7 @@ class SpeakStream:
         self._wake.set()
 
     async def _on_audio(self, data: bytes, transport: Transport) -> None:
-        if self._interrupted or self._channel.finished:
+        if self._interrupted or self._channel.finished or self._conn_error is not None:
             self._hooks.on_stale_audio_dropped(len(data))
             return
         aligned = self._framer.feed(data)
@@ -506,6 +505,7 @@ class SpeakStream:
         if self._transport is None:
             self._hooks.on_request_start(Transport.REST.value)
         self._transport = Transport.REST
+        self._conn_error = None  # a failed socket attempt must not gate REST audio
         self._framer.reset()
         text = "".join(self._texts)
         self._first_speak_at = self._clock()
