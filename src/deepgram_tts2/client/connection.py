@@ -206,8 +206,11 @@ class Connection:
         self.state = ConnectionState.NEW
         self.session: ClientSession[str] = ClientSession()
         limits = options.limits
-        self.chars = SlidingWindow(limits.chars_per_window, limits.window_s)
-        self.flushes = SlidingWindow(limits.flushes_per_window, limits.window_s)
+        # The server's window starts when a message arrives, ours when it leaves: a little
+        # margin keeps network jitter from putting two messages in one server window.
+        window = limits.window_s + min(1.0, 0.05 * limits.window_s)
+        self.chars = SlidingWindow(limits.chars_per_window, window)
+        self.flushes = SlidingWindow(limits.flushes_per_window, window)
         self.opened_at = 0.0
         self.owner: Owner | None = None
         self.error: DeepgramTTSError | None = None

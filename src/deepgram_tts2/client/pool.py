@@ -151,8 +151,12 @@ class ConnectionPool:
                     idle.append(conn)
         if not idle:
             return None
-        best = max(idle, key=lambda c: c.chars.remaining(now))
-        low = best.chars.remaining(now) < self.options.limits.chars_per_window // 4
+        best = max(idle, key=lambda c: (c.flushes.remaining(now), c.chars.remaining(now)))
+        limits = self.options.limits
+        low = (
+            best.chars.remaining(now) < limits.chars_per_window // 4
+            or best.flushes.remaining(now) <= self.options.segmenter.reserve
+        )
         if low and self._room():
             return None  # open a fresh socket with a full budget instead
         return best

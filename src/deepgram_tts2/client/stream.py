@@ -49,7 +49,7 @@ from deepgram_tts2.exceptions import (
 )
 from deepgram_tts2.protocol.audio import PcmFramer
 from deepgram_tts2.protocol.errors import ErrorClass
-from deepgram_tts2.protocol.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.limits import REST_MAX_CHARS, SlidingWindow
 from deepgram_tts2.protocol.messages import Clear, ErrorMessage, Flush, Speak, WarningMessage
 from deepgram_tts2.protocol.segmenter import FlushPoint, Segmenter, SpeakText, split_for_speak
 from deepgram_tts2.protocol.session import (
@@ -312,8 +312,7 @@ class SpeakStream:
             self._wake.clear()
             if self._interrupted:
                 return await self._clear(conn)
-            if self._conn_error is not None:
-                raise self._conn_error
+            self._check_conn()
             while sent < len(self._texts) and not self._interrupted:
                 actions = segmenter.push(self._texts[sent], conn.flushes.remaining(self._clock()))
                 self._unsent_chars -= len(self._texts[sent])
@@ -337,18 +336,16 @@ class SpeakStream:
             await self._wait_activity(final_sent)
 
     async def _perform(self, conn: Connection, action: SpeakText | FlushPoint) -> None:
-        if self._interrupted or self._conn_error is not None:
-            return
         if isinstance(action, SpeakText):
-            await self._wait_budget(conn.chars.available_at(len(action.text), self._clock()))
-            if self._interrupted or self._conn_error is not None:
-                return
+            window, amount = conn.chars, len(action.text)
+        else:
+            window, amount = conn.flushes, 1
+        if not await self._wait_budget(window, amount):
+            return  # interrupted
+        if isinstance(action, SpeakText):
             if self._first_speak_at is None:
                 self._first_speak_at = self._clock()
             await conn.send(Speak(action.text), self.request_id)
-            return
-        await self._wait_budget(conn.flushes.available_at(1, self._clock()))
-        if self._interrupted or self._conn_error is not None:
             return
         now = self._clock()
         if self._outstanding == 0:
@@ -358,14 +355,30 @@ class SpeakStream:
         self._outstanding += 1
         await conn.send(Flush(), self.request_id)
 
-    async def _wait_budget(self, available_at: float) -> None:
-        delay = available_at - self._clock()
-        if delay == float("inf"):
-            raise InternalError("a message larger than the connection's budget")
-        if delay > 0:
-            await self._wait(delay)
+    def _check_conn(self) -> None:
+        """Raise the error that ended the socket, if it ended."""
+        if self._conn_error is not None and not self._interrupted:
+            raise self._conn_error
+
+    async def _wait_budget(self, window: SlidingWindow, amount: int) -> bool:
+        """Wait until ``amount`` fits in the socket's ``window``; False if interrupted.
+
+        Raises:
+            DeepgramTTSError: the socket ended while waiting.
+        """
+        while True:
+            self._check_conn()
+            if self._interrupted:
+                return False
+            delay = window.available_at(amount, self._clock()) - self._clock()
+            if delay == float("inf"):
+                raise InternalError("a message larger than the connection's budget")
+            if delay <= 0:
+                return True
+            await self._wait(delay)  # woken early by audio or acks: check again
 
     async def _wait_activity(self, final_sent: bool) -> None:
+        self._check_conn()
         deadline, phase = self._deadline(final_sent)
         if deadline is None:
             await self._wait()

@@ -1,0 +1,84 @@
+"""Deepgram's per-connection budgets are never tripped: characters, flushes, lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+
+from deepgram_tts2 import MetricsHooks
+from deepgram_tts2.client.events import EndReason
+from tests.client.conftest import ClientFactory, speak, tone_bytes
+from tests.conftest import EmulatorFactory
+
+
+class Warnings(MetricsHooks):
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.errors: list[str] = []
+
+    def on_warning(self, code: str) -> None:
+        self.codes.append(code)
+
+    def on_error(self, error_class: str, vendor_code: str | None) -> None:
+        self.errors.append(f"{error_class}:{vendor_code}")
+
+
+async def test_long_text_is_paced_under_the_character_budget(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    # A 1 s window with 120 characters stands in for Deepgram's 2400 per minute.
+    emulator = await emulator_factory(chars_per_window=120, window_s=1.0)
+    hooks = Warnings()
+    client = await client_factory(
+        emulator, hooks=hooks, limits={"chars_per_window": 120, "window_s": 1.0}
+    )
+    text = "Short sentences keep coming. " * 10  # 290 characters: needs three windows
+    outcome = await speak(client, text)
+    assert outcome.end.reason is EndReason.COMPLETED
+    sentences = [s + "." for s in text.split(".") if s.strip()]
+    assert len(outcome.audio) == sum(tone_bytes(s) for s in sentences)
+    assert hooks.errors == []
+
+
+async def test_many_sentences_never_trip_the_flush_limit(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(flushes_per_window=4, window_s=1.0)
+    hooks = Warnings()
+    client = await client_factory(
+        emulator, hooks=hooks, limits={"flushes_per_window": 4, "window_s": 1.0}
+    )
+    for turn in range(3):
+        stream = client.stream()
+        for i in range(8):
+            await stream.push(f"Turn {turn} sentence {i}. ")
+        await stream.end()
+        events = [e async for e in stream]
+        assert type(events[-1]).__name__ == "AudioEnd"
+        assert events[-1].reason is EndReason.COMPLETED  # type: ignore[union-attr]
+    assert hooks.codes == []  # never an EXCESSIVE_FLUSH
+    assert hooks.errors == []
+
+
+async def test_sockets_are_rotated_before_the_lifetime_limit(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(lifetime_s=1.0)
+    hooks = Warnings()
+    client = await client_factory(emulator, hooks=hooks, limits={"max_age_s": 0.4})
+    for i in range(12):
+        outcome = await speak(client, f"Tick {i}.")
+        assert outcome.end.reason is EndReason.COMPLETED
+        await asyncio.sleep(0.1)
+    assert hooks.errors == []
+    assert emulator.total_connections >= 3  # replaced in the background
+
+
+async def test_an_idle_socket_closed_by_the_server_is_replaced(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(idle_timeout_s=0.2)
+    client = await client_factory(emulator)
+    await asyncio.sleep(0.5)  # the prewarmed socket is closed with NET-0001
+    outcome = await speak(client, "Still here.")
+    assert outcome.end.reason is EndReason.COMPLETED
+    assert emulator.total_connections >= 2
