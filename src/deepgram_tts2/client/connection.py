@@ -39,6 +39,7 @@ from deepgram_tts2.exceptions import (
     ServerError,
 )
 from deepgram_tts2.observability.hooks import MetricsHooks
+from deepgram_tts2.observability.logs import RedactingFilter
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.errors import ErrorClass, classify_close, classify_http_status
 from deepgram_tts2.protocol.limits import SlidingWindow
@@ -67,6 +68,10 @@ from deepgram_tts2.protocol.url import build_url
 from deepgram_tts2.resilience.backoff import parse_retry_after
 
 log = logging.getLogger("deepgram_tts2.client")
+# websockets logs handshake headers at DEBUG, Authorization included: its records go through a
+# logger of ours whose filter redacts secrets before any handler sees them.
+wire_log = logging.getLogger("deepgram_tts2.wire")
+wire_log.addFilter(RedactingFilter())
 _ids = itertools.count(1)
 
 
@@ -292,6 +297,7 @@ class Connection:
                 max_size=None,
                 max_queue=16,
                 user_agent_header="deepgram-tts2",
+                logger=wire_log,
             )
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             self.error = handshake_error(exc, timeout)
