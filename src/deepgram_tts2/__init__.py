@@ -10,6 +10,8 @@ The public API::
 Events live in :mod:`deepgram_tts2.client.events`, errors in :mod:`deepgram_tts2.exceptions`.
 """
 
+import logging
+
 from deepgram_tts2.client.events import (
     AudioChunk,
     AudioEnd,
@@ -44,6 +46,9 @@ from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
 
 __version__ = "0.1.0"
+
+# A library logs; the application decides where logs go (no "last resort" output to stderr).
+logging.getLogger("deepgram_tts2").addHandler(logging.NullHandler())
 
 __all__ = [
     "AudioChunk",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from deepgram_tts2 import DeepgramTTS, MetricsHooks, TTSOptions
+from deepgram_tts2 import AuthError, DeepgramTTS, MetricsHooks, TTSOptions
 from deepgram_tts2.emulator.server import Emulator
 from deepgram_tts2.observability.logs import configure_json_logging
 from tests.client.conftest import ClientFactory, speak
@@ -46,8 +46,12 @@ async def test_no_path_leaks_the_key(
         ok_client = await client_factory(good, hooks=hooks, api_key=SECRET)
         outcome = await speak(ok_client, "Hello there.")
         outputs += [repr(e) for e in outcome.events]
-        outputs += [repr(ok_client), repr(ok_client.options), str(ok_client.options.model_dump()),
-                    repr(ok_client.state)]
+        outputs += [
+            repr(ok_client),
+            repr(ok_client.options),
+            str(ok_client.options.model_dump()),
+            repr(ok_client.state),
+        ]
         outputs.append(repr(await ok_client.synthesize("Hi.")))
         failing = await client_factory(bad, hooks=hooks, api_key=SECRET)
         failed = await speak(failing, "Hello there.")
@@ -55,10 +59,11 @@ async def test_no_path_leaks_the_key(
         exception = failed.error.exception
         outputs += [repr(e) for e in failed.events]
         outputs += [str(exception), repr(exception), str(exception.__dict__)]
-        rest_only = DeepgramTTS(TTSOptions.create(api_key=SECRET, base_url=bad.ws_url,
-                                                  transport="rest"))
+        rest_only = DeepgramTTS(
+            TTSOptions.create(api_key=SECRET, base_url=bad.ws_url, transport="rest")
+        )
         async with rest_only:
-            with pytest.raises(Exception) as info:
+            with pytest.raises(AuthError) as info:
                 await rest_only.synthesize("Hi.")
         outputs += [str(info.value), repr(info.value)]
         outputs += hooks.seen

@@ -1,0 +1,191 @@
+"""The dgtts command line, run as a real subprocess: speak, serve, doctor, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import soundfile
+
+DGTTS = [sys.executable, "-m", "deepgram_tts2.cli"]
+
+
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
+    environment.update(env or {})
+    return subprocess.run(
+        [*DGTTS, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_speak_writes_a_playable_wav_of_real_speech(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "hello.wav"
+    result = run("speak", "Hello from the emulator.", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "embedded emulator" in result.stderr
+    assert "ttfb" in result.stderr
+    samples, rate = soundfile.read(out, dtype="int16")
+    assert rate == 24000
+    assert 0.8 < len(samples) / rate < 4.0
+    assert np.sqrt(np.mean(samples.astype(np.float64) ** 2)) > 500
+
+
+def test_speak_json_prints_the_documented_object(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "out.raw"
+    result = run("speak", "Hi there.", "-o", str(out), "--json", "--sample-rate", "16000")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"request_id", "ttfb_ms", "audio_ms", "bytes", "transport", "model"} <= set(report)
+    assert report["transport"] == "websocket"
+    assert report["model"] == "aura-2-thalia-en"
+    assert report["bytes"] == out.stat().st_size  # raw output: no header
+    assert report["audio_ms"] == pytest.approx(report["bytes"] / 32, abs=0.2)
+    assert report["ttfb_ms"] > 0
+
+
+def test_speak_streams_stdin_line_by_line(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "lines.wav"
+    result = run("speak", "-", "-o", str(out), "--json", stdin="First line.\nSecond line.\n")
+    assert result.returncode == 0, result.stderr
+    one = run("speak", "First line.", "-o", str(tmp_path / "one.wav"), "--json")
+    assert json.loads(result.stdout)["audio_ms"] > json.loads(one.stdout)["audio_ms"]
+
+
+def test_blank_text_is_bad_input() -> None:
+    result = run("speak", "   ")
+    assert result.returncode == 2
+    assert "nothing to say" in result.stderr
+
+
+def test_bad_options_are_bad_input(tmp_path: pathlib.Path) -> None:
+    result = run(
+        "speak",
+        "Hi.",
+        "--encoding",
+        "mulaw",
+        "--sample-rate",
+        "48000",
+        "-o",
+        str(tmp_path / "x.wav"),
+    )
+    assert result.returncode == 2
+    assert "sample_rate" in result.stderr
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
+    process = subprocess.Popen(
+        [
+            *DGTTS,
+            "serve",
+            "--port",
+            str(port),
+            "--api-key",
+            "right-key",
+            "--voice-engine",
+            "tone",
+            "--instant",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "listening" in line
+    yield f"ws://127.0.0.1:{port}/v1/speak", process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    process.stderr.close()
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: pathlib.Path
+) -> None:
+    url, process = served
+    result = run(
+        "speak",
+        "Served.",
+        "--url",
+        url,
+        "--api-key",
+        "right-key",
+        "-o",
+        str(tmp_path / "s.wav"),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["bytes"] == len("Served.") * 1200 * 2
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+
+
+def test_wrong_key_exits_3_with_one_line(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: pathlib.Path
+) -> None:
+    url, _ = served
+    result = run("speak", "Hi.", "--url", url, "--api-key", "wrong", "-o", str(tmp_path / "x.wav"))
+    assert result.returncode == 3
+    assert "401" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "wrong" not in result.stderr
+
+
+def test_unreachable_endpoint_exits_4(tmp_path: pathlib.Path) -> None:
+    url = f"ws://127.0.0.1:{free_port()}/v1/speak"
+    started = time.monotonic()
+    result = run(
+        "speak",
+        "Hi.",
+        "--url",
+        url,
+        "--api-key",
+        "k",
+        "--transport",
+        "websocket",
+        "-o",
+        str(tmp_path / "x.wav"),
+    )
+    assert result.returncode == 4
+    assert "connect" in result.stderr
+    assert time.monotonic() - started < 60
+
+
+def test_doctor_on_the_embedded_emulator() -> None:
+    result = run("doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all checks passed" in result.stdout
+    assert "synthesis (websocket)" in result.stdout
+
+
+def test_doctor_explains_a_rejected_key(served: tuple[str, subprocess.Popen[str]]) -> None:
+    url, _ = served
+    result = run("doctor", "--url", url, "--api-key", "wrong")
+    assert result.returncode == 3
+    assert "API key was rejected" in result.stdout
