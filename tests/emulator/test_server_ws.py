@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -238,3 +239,31 @@ async def test_concurrency_limit_per_key_gives_429(emulator_factory: EmulatorFac
     await eventually(lambda: emulator.active_sessions == 0)
     async with session(emulator) as ws:  # the slot is free again
         assert "Metadata" in str(await ws.recv())
+
+
+async def test_buffered_text_is_bounded(emulator_factory: EmulatorFactory) -> None:
+    emulator = await emulator_factory(max_buffer_chars=50)
+    async with session(emulator) as ws:
+        await send(ws, {"type": "Speak", "text": "x" * 30}, {"type": "Speak", "text": "y" * 30})
+        got = await collect(ws)
+    assert (got.close_code, got.close_reason) == (1009, "BIG-0000")
+
+
+async def test_pacing_delays_the_first_audio_and_paces_the_rest(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    pacing = Pacing(first_audio_ms=300, per_char_ms=0, chunk_ms=40, realtime_factor=4.0)
+    emulator = await emulator_factory(pacing=pacing)
+    async with session(emulator) as ws:
+        await ws.recv()
+        started = time.perf_counter()
+        await send(ws, {"type": "Speak", "text": "Twenty characters!!"}, FLUSH)
+        first = await ws.recv()
+        first_at = time.perf_counter() - started
+        got = await collect(ws, until="Flushed")
+        total_at = time.perf_counter() - started
+    assert isinstance(first, bytes)
+    assert len(first) == 40 * 24 * 2  # chunk_ms of linear16 at 24 kHz
+    assert first_at >= 0.3
+    audio_s = (len(first) + len(got.audio)) / 48000
+    assert total_at >= 0.3 + audio_s / 4.0 * 0.9  # never faster than the real-time factor
