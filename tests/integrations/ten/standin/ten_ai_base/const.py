@@ -1,0 +1,3 @@
+LOG_CATEGORY_KEY_POINT = "key_point"
+LOG_CATEGORY_VENDOR = "vendor"
+LOG_CATEGORY_USAGE = "usage"
