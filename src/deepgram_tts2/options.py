@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from deepgram_tts2.exceptions import ConfigurationError
-from deepgram_tts2.protocol.audio import ENCODING_RULES, Encoding, PcmFormat
+from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding, PcmFormat
 from deepgram_tts2.protocol.limits import (
     BUDGET_WINDOW_S,
     CHARS_PER_WINDOW,
@@ -173,6 +173,8 @@ class TTSOptions(BaseModel):
             without a path gets ``/v1/speak``.
         model / encoding / sample_rate / speed / mip_opt_out: Deepgram's query parameters.
             The socket streams only linear16, mulaw and alaw.
+        container / bit_rate: sent as given when set (the socket only knows ``container=none``;
+            ``bit_rate`` is accepted leniently there, spec 2.1); unset by default.
         extra_query: other query parameters, passed through as given.
         transport: ``auto`` (WebSocket, REST when the socket is unavailable), ``websocket``
             (never REST) or ``rest`` (REST only).
@@ -187,6 +189,8 @@ class TTSOptions(BaseModel):
     sample_rate: int | None = None
     speed: float | None = Field(default=None, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
     mip_opt_out: bool | None = None
+    container: Literal["none"] | None = None
+    bit_rate: int | None = Field(default=None, gt=0)
     extra_query: dict[str, ExtraValue] = Field(default_factory=dict)
     transport: Literal["auto", "websocket", "rest"] = "auto"
     timeouts: Timeouts = Timeouts()
@@ -263,6 +267,8 @@ class TTSOptions(BaseModel):
             sample_rate=self.pcm_format.sample_rate,
             speed=self.speed,
             mip_opt_out=self.mip_opt_out,
+            container=None if self.container is None else Container(self.container),
+            bit_rate=self.bit_rate,
             extra=format_extra(self.extra_query),
         )
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from deepgram_tts2 import TTSOptions
 
 KNOWN_PARAMS = ("api_key", "base_url", "model", "encoding", "sample_rate")
-MODELLED_QUERY = ("speed", "mip_opt_out")
+MODELLED_QUERY = ("speed", "mip_opt_out", "container", "bit_rate")
 DEFAULT_URL = "wss://api.deepgram.com/v1/speak"
 
 

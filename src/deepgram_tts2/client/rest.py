@@ -54,7 +54,9 @@ class RestClient:
             read=options.timeouts.stall_s,
         )
         self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
-        params = dataclasses.replace(options.speak_params(), container=Container.NONE)
+        params = dataclasses.replace(
+            options.speak_params(), container=Container.NONE, bit_rate=None
+        )
         self._url = f"{options.rest_url}?{urlencode(params.to_query())}"
 
     async def aclose(self) -> None:

@@ -12,9 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ten_runtime import AsyncTenEnv, AudioFrame, Cmd, CmdResult, Data, StatusCode
-
 from deepgram_tts2_python.extension import DeepgramTTS2Extension
+from ten_runtime import AsyncTenEnv, AudioFrame, Cmd, CmdResult, Data, StatusCode
 
 CONFIG_DIR = pathlib.Path(__file__).resolve().parents[3] / (
     "integrations/ten/deepgram_tts2_python/tests/configs"

@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import BaseModel
 
 
-class ModuleErrorCode(str, enum.Enum):
+class ModuleErrorCode(enum.StrEnum):
     OK = "0"
     FATAL_ERROR = "-1000"
     NON_FATAL_ERROR = "1000"
 
 
-class ModuleType(str, enum.Enum):
+class ModuleType(enum.StrEnum):
     ASR = "asr"
     LLM = "llm"
     TTS = "tts"
@@ -38,11 +38,11 @@ class ModuleError(BaseModel):
     metadata: dict[str, Any] = {}
 
 
-class ModuleMetricKey(str, enum.Enum):
+class ModuleMetricKey(enum.StrEnum):
     TTS_TTFB = "ttfb"
 
 
-class MetadataKey(str, enum.Enum):
+class MetadataKey(enum.StrEnum):
     SESSION_ID = "session_id"
     TURN_ID = "turn_id"
 

@@ -37,7 +37,7 @@ DATA_FLUSH_RESULT = "tts_flush_end"
 CMD_UPDATE_CONFIGS = "update_configs"
 
 
-class RequestState(str, enum.Enum):
+class RequestState(enum.StrEnum):
     QUEUED = "queued"
     PROCESSING = "processing"
     FINALIZING = "finalizing"
