@@ -1,8 +1,7 @@
-"""Guarder test_dump.py and test_dump_each_request_id.py, plus dump file safety."""
+"""Guarder test_dump.py, plus dump file contents and safety."""
 
 from __future__ import annotations
 
-import asyncio
 import pathlib
 
 from tests.integrations.ten.conftest import TesterFactory
@@ -16,24 +15,6 @@ async def test_dump(tester_factory: TesterFactory) -> None:
     await tester.wait_for(lambda t: t.ended("test_dump_request_id_1"), within_s=180)
     assert tester.errors() == []
     check_requests(tester, [("test_dump_request_id_1", metadata)])
-
-
-async def test_dump_each_request_id(tester_factory: TesterFactory) -> None:
-    tester = await tester_factory("property_dump.json")
-    metadata = {"session_id": "test_dump_each_request_id_session_123", "turn_id": 1}
-    first, second = (
-        "test_dump_each_request_id_request_id_1",
-        "test_dump_each_request_id_request_id_2",
-    )
-    tester.send_text(first, HELLO, True, metadata)
-    await tester.wait_for(lambda t: t.ended(first), within_s=60)
-    await asyncio.sleep(1)
-    tester.send_text(second, "second request id" + HELLO, True, metadata)
-    await tester.wait_for(lambda t: t.ended(second), within_s=60)
-    assert tester.errors() == []
-    check_requests(tester, [(first, metadata), (second, metadata)])
-    await asyncio.sleep(1)
-    assert len(dump_files(pathlib.Path("dump"))) == 2
 
 
 async def test_dump_is_byte_identical_to_the_frames(tester_factory: TesterFactory) -> None:
