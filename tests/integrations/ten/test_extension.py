@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from deepgram_tts2.protocol.url import build_url
 from tests.conftest import EmulatorFactory
 from tests.integrations.ten.conftest import TesterFactory
@@ -156,3 +158,29 @@ def test_addon_registers_the_extension() -> None:
     instance, context = env.created[0]
     assert isinstance(instance, DeepgramTTS2Extension)
     assert context == "ctx"
+
+
+@pytest.mark.parametrize("rate", [16000, 24000, 48000])
+async def test_sample_rates(tester_factory: TesterFactory, rate: int) -> None:
+    tester = await tester_factory("property_basic_audio_setting1.json")
+    assert (await tester.cmd("update_configs", {"params": {"sample_rate": rate}})).name == "0"
+    tester.send_text("r", HELLO, True, {"session_id": "s", "turn_id": 1})
+    await tester.wait_for(lambda t: t.ended("r"), within_s=30)
+    assert {f.sample_rate for f in tester.frames()} == {rate}
+    check_requests(tester, [("r", {"session_id": "s", "turn_id": 1})])
+
+
+async def test_a_vendor_failure_on_a_non_final_chunk_is_recovered_silently(
+    tester_factory: TesterFactory, emulator_factory: EmulatorFactory
+) -> None:
+    """The socket dies before any audio: the library retries; TEN sees no error at all."""
+    emulator = await emulator_factory(
+        faults={"faults": [{"kind": "close", "code": 1011, "reason": "NET-0000", "connections": 1}]}
+    )
+    tester = await tester_factory("property_basic_audio_setting1.json", emulator=emulator)
+    meta = {"session_id": "s", "turn_id": 1}
+    tester.send_text("r", "First part of the answer.", False, meta)
+    tester.send_text("r", " And the rest of it.", True, meta)
+    await tester.wait_for(lambda t: t.ended("r"), within_s=30)
+    assert tester.errors() == []
+    assert tester.ends()[0]["reason"] == 1
