@@ -178,6 +178,8 @@ class TTSOptions(BaseModel):
         extra_query: other query parameters, passed through as given.
         transport: ``auto`` (WebSocket, REST when the socket is unavailable), ``websocket``
             (never REST) or ``rest`` (REST only).
+        metrics_port / metrics_host: when a port is set (0 = any free one), ``start()`` serves
+            ``/metrics``, ``/healthz`` and ``/readyz`` there (default host 127.0.0.1).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
@@ -193,6 +195,8 @@ class TTSOptions(BaseModel):
     bit_rate: int | None = Field(default=None, gt=0)
     extra_query: dict[str, ExtraValue] = Field(default_factory=dict)
     transport: Literal["auto", "websocket", "rest"] = "auto"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
     timeouts: Timeouts = Timeouts()
     retry: RetryOptions = RetryOptions()
     breaker: BreakerOptions = BreakerOptions()

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     try:
-        asyncio.run(serve(config, ready=ready))
+        asyncio.run(serve(config, ready=ready, metrics_port=args.metrics_port))
     except OSError as exc:
         err.print(f"dgtts serve: cannot listen on {config.host}:{config.port}: {exc.strerror}")
         return ExitCode.UNREACHABLE

@@ -288,8 +288,8 @@ class ConnectionPool:
             return
         missing = self.options.limits.prewarm - len(self._alive()) - self._connecting
         for _ in range(max(0, missing)):
-            if self.breaker.state(self.clock()) is not BreakerState.CLOSED:
-                return
+            if self.breaker.state(self.clock()) is BreakerState.OPEN:
+                return  # after the cool-down a half-open probe is allowed again
             self._spawn(self._open_quietly())
 
     async def _open_quietly(self) -> None:
@@ -321,6 +321,7 @@ class ConnectionPool:
         interval = min(1.0, limits.max_age_s / 4)
         while not self._closed:
             await asyncio.sleep(interval)
+            self._replenish()  # reconnects in the background after an outage (readiness)
             now = self.clock()
             for conn in list(self._conns):
                 if not (conn.usable and conn.owner is None):

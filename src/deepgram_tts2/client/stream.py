@@ -95,6 +95,7 @@ class SpeakStream:
         self._started_at = self._clock()
         self._first_push_at: float | None = None
         self._transport: Transport | None = None
+        self._span = tts.tracer.start(self.request_id)
         self._driver = asyncio.create_task(self._drive(), name=f"dgtts-request-{self.request_id}")
         # per attempt
         self._conn: Connection | None = None
@@ -154,6 +155,7 @@ class SpeakStream:
         if self._interrupted or self._channel.finished:
             return
         self._interrupted = True
+        self._span.event("interrupt")
         self._finish(EndReason.INTERRUPTED, discard_audio=True)
         self._wake.set()
         self._space.set()
@@ -256,6 +258,7 @@ class SpeakStream:
                 return False
             raise exc
         self._hooks.on_reconnect(exc.error_class.value)
+        self._span.event("reconnect", {"error_class": exc.error_class.value, "delay_s": delay})
         log.info(
             "request %s: retrying in %.2f s after %s",
             self.request_id,
@@ -353,6 +356,7 @@ class SpeakStream:
         if self._first_flush_at is None:
             self._first_flush_at = now
         self._outstanding += 1
+        self._span.event("flush")
         await conn.send(Flush(), self.request_id)
 
     def _check_conn(self) -> None:
@@ -493,6 +497,7 @@ class SpeakStream:
             ttfb = now - start
             await self._channel.put(Metric(self.request_id, "ttfb", ttfb * 1000.0))
             self._hooks.on_ttfb(ttfb, transport.value)
+            self._span.event("first_audio", {"ttfb_ms": ttfb * 1000.0})
             if self._first_push_at is not None:
                 self._hooks.on_first_token_to_audio(now - self._first_push_at)
         if await self._channel.put(AudioChunk(self.request_id, aligned)):
@@ -510,6 +515,7 @@ class SpeakStream:
             return
         if fallback:
             self._hooks.on_rest_fallback()
+            self._span.event("fallback", {"transport": "rest"})
             log.info(
                 "request %s: served over REST",
                 self.request_id,
@@ -570,6 +576,10 @@ class SpeakStream:
         self._channel.finish(end, error=error, discard_audio=discard_audio)
         if self._channel.dropped_bytes:
             self._hooks.on_stale_audio_dropped(self._channel.dropped_bytes)
+        self._span.end(
+            reason.value,
+            {"deepgram_tts2.transport": "" if self._transport is None else self._transport.value},
+        )
         self._hooks.on_request_end(
             reason.value,
             None if self._transport is None else self._transport.value,

@@ -28,6 +28,9 @@ from deepgram_tts2.client.stream import SpeakStream, monotonic
 from deepgram_tts2.exceptions import ClientClosedError, InputError
 from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
 from deepgram_tts2.observability.logs import register_secret
+from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
+from deepgram_tts2.observability.server import MetricsServer
+from deepgram_tts2.observability.tracing import NoTracing, RequestTracer
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
 
@@ -40,6 +43,7 @@ class ClientState:
 
     started: bool
     closed: bool
+    transport: str
     breaker: str
     connections: tuple[ConnectionInfo, ...]
     queued_requests: int
@@ -50,9 +54,9 @@ class ClientState:
         """True when a request can be served now without waiting on a dead endpoint."""
         if not self.started or self.closed or self.breaker == BreakerState.OPEN.value:
             return False
-        return any(c.state in ("open", "busy", "clearing") for c in self.connections) or (
-            self.breaker == BreakerState.CLOSED.value
-        )
+        if self.transport == "rest":
+            return True
+        return any(c.state in ("open", "busy", "clearing") for c in self.connections)
 
 
 class DeepgramTTS:
@@ -63,13 +67,26 @@ class DeepgramTTS:
         options: TTSOptions | None = None,
         *,
         hooks: MetricsHooks | None = None,
+        tracer: RequestTracer | None = None,
         clock: Callable[[], float] = monotonic,
     ) -> None:
         self.options = options or TTSOptions()
         self.options.require_key()  # fail at construction, with a clear message
         if self.options.api_key is not None:
             register_secret(self.options.api_key.get_secret_value())
+        self.prometheus: PrometheusHooks | None = None
+        self._metrics_server: MetricsServer | None = None
+        if self.options.metrics_port is not None:
+            self.prometheus = PrometheusHooks()
+            hooks = FanOutHooks(self.prometheus, *([hooks] if hooks is not None else []))
+            self._metrics_server = MetricsServer(
+                self.prometheus.registry,
+                ready=lambda: self.state.ready,
+                host=self.options.metrics_host,
+                port=self.options.metrics_port,
+            )
         self.hooks: MetricsHooks = SafeHooks(hooks)
+        self.tracer: RequestTracer = tracer or NoTracing()
         self.clock = clock
         self.breaker = CircuitBreaker(
             self.options.breaker.policy(),
@@ -95,6 +112,8 @@ class DeepgramTTS:
         if self._started:
             return
         self._started = True
+        if self._metrics_server is not None:
+            await self._metrics_server.start()
         if self.options.transport != "rest":
             await self.pool.start()
 
@@ -106,6 +125,8 @@ class DeepgramTTS:
         await asyncio.gather(*(s.aclose() for s in list(self._streams)), return_exceptions=True)
         await self.pool.aclose()
         await self.rest.aclose()
+        if self._metrics_server is not None:
+            await self._metrics_server.stop()
 
     async def __aenter__(self) -> DeepgramTTS:
         await self.start()
@@ -175,11 +196,17 @@ class DeepgramTTS:
         return bytes(audio)
 
     @property
+    def metrics_url(self) -> str | None:
+        """Base URL of the operations endpoint, when one was started."""
+        return None if self._metrics_server is None else self._metrics_server.url
+
+    @property
     def state(self) -> ClientState:
         """The client as it is now."""
         return ClientState(
             started=self._started,
             closed=self._closed,
+            transport=self.options.transport,
             breaker=self.breaker.state(self.clock()).value,
             connections=tuple(self.pool.snapshot()),
             queued_requests=self.pool.queued,

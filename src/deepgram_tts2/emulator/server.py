@@ -27,13 +27,16 @@ from collections.abc import Callable
 from types import TracebackType
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from deepgram_tts2.emulator.config import EmulatorConfig, FaultPlan, Pacing
 from deepgram_tts2.emulator.faults import ConnectionFaults, FaultRegistry
+from deepgram_tts2.emulator.metrics import EmulatorMetrics
 from deepgram_tts2.emulator.responses import error_response
 from deepgram_tts2.emulator.rest import stream_rest_response
 from deepgram_tts2.emulator.wsession import WsSession
+from deepgram_tts2.observability.server import MetricsServer
 from deepgram_tts2.protocol import rest as rest_protocol
 from deepgram_tts2.protocol.audio import PcmFormat
 from deepgram_tts2.protocol.limits import REST_MAX_BODY_BYTES
@@ -80,6 +83,7 @@ class Emulator:
         self.port = self.config.port
         self.faults = FaultRegistry(self.config.faults)
         self.total_connections = 0
+        self.metrics = EmulatorMetrics()
         self._active: dict[str, Counter[str]] = {"websocket": Counter(), "rest": Counter()}
         self._sockets: set[web.WebSocketResponse] = set()
         self._transports: set[asyncio.Transport] = set()
@@ -123,6 +127,7 @@ class Emulator:
         app.router.add_post("/_emulator/faults", self._set_faults)
         app.router.add_delete("/_emulator/faults", self._clear_faults)
         app.router.add_get("/_emulator/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
@@ -163,6 +168,7 @@ class Emulator:
     ) -> tuple[ConnectionFaults, SpeakParams, str] | web.Response:
         """Handshake checks shared by both APIs: faults, auth, parameters, concurrency."""
         faults = self.faults.claim(api.value)
+        self.metrics.connections.labels(api=api.value).inc()
         if faults.handshake_delay_s:
             await asyncio.sleep(faults.handshake_delay_s)
         reject = faults.reject
@@ -195,6 +201,7 @@ class Emulator:
         self.total_connections += 1
         admitted = await self._admit(request, Api.WEBSOCKET, request_id)
         if isinstance(admitted, web.Response):
+            self.metrics.rejections.labels(status=str(admitted.status)).inc()
             return admitted
         faults, params, key = admitted
         _, echo = extract_credentials(request)
@@ -207,6 +214,7 @@ class Emulator:
         if not ws.can_prepare(request).ok:
             return error_response(400, "Bad Request", "Expected a WebSocket upgrade.", request_id)
         self._active["websocket"][key] += 1
+        self.metrics.sessions.inc()
         transport = request.transport
         try:
             await ws.prepare(request)
@@ -218,9 +226,15 @@ class Emulator:
                 params.effective_sample_rate(Api.WEBSOCKET),
             )
             log.info("session open", extra={"request_id": request_id, "transport": "websocket"})
-            await WsSession(ws, request, self.config, params.model, fmt, request_id, faults).run()
+            session = WsSession(ws, request, self.config, params.model, fmt, request_id, faults)
+            await session.run()
         finally:
             self._active["websocket"][key] -= 1
+            self.metrics.sessions.dec()
+            if "session" in locals():
+                self.metrics.audio_bytes.labels(api="websocket").inc(session.audio_sent)
+                if ws.close_code is not None:
+                    self.metrics.closes.labels(code=str(ws.close_code)).inc()
             self._sockets.discard(ws)
             if transport is not None:
                 self._transports.discard(transport)
@@ -232,6 +246,7 @@ class Emulator:
         self.total_connections += 1
         admitted = await self._admit(request, Api.REST, request_id)
         if isinstance(admitted, web.Response):
+            self.metrics.rejections.labels(status=str(admitted.status)).inc()
             return admitted
         faults, params, key = admitted
         body = await request.read()
@@ -265,13 +280,22 @@ class Emulator:
         self.clear_faults()
         return web.json_response({"faults": 0})
 
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        body = generate_latest(self.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response(
             {"status": "ok", "sessions": self.active_sessions, "faults": len(self.faults.active())}
         )
 
 
-async def serve(config: EmulatorConfig, *, ready: Callable[[Emulator], None] | None = None) -> None:
+async def serve(
+    config: EmulatorConfig,
+    *,
+    ready: Callable[[Emulator], None] | None = None,
+    metrics_port: int | None = None,
+) -> None:
     """Run an emulator until SIGINT or SIGTERM, then shut it down cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -279,9 +303,17 @@ async def serve(config: EmulatorConfig, *, ready: Callable[[Emulator], None] | N
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with Emulator(config) as emulator:
+        metrics = None
+        if metrics_port is not None:
+            metrics = MetricsServer(emulator.metrics.registry, host=config.host, port=metrics_port)
+            await metrics.start()
         if ready is not None:
             ready(emulator)
-        await stop.wait()
+        try:
+            await stop.wait()
+        finally:
+            if metrics is not None:
+                await metrics.stop()
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -320,6 +352,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--warning-shape", choices=[s.value for s in WarningShape], default=d.warning_shape.value)
     add("--prose-close-reasons", action="store_true")
     add("--close-drain", choices=[c.value for c in CloseDrain], default=d.close_drain.value)
+    add(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="also serve /metrics, /healthz, /readyz on this port (the emulator's own metrics "
+        "are always at /metrics on the main port)",
+    )
 
 
 def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
