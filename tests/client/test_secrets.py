@@ -6,6 +6,7 @@ import io
 import logging
 from typing import Any
 
+import httpx
 import pytest
 
 from deepgram_tts2 import AuthError, DeepgramTTS, MetricsHooks, TTSOptions
@@ -43,7 +44,7 @@ async def test_no_path_leaks_the_key(
         good: Emulator = await emulator_factory(api_keys=(SECRET,))
         bad: Emulator = await emulator_factory(api_keys=("another-key",))
         hooks = Everything()
-        ok_client = await client_factory(good, hooks=hooks, api_key=SECRET)
+        ok_client = await client_factory(good, hooks=hooks, api_key=SECRET, metrics_port=0)
         outcome = await speak(ok_client, "Hello there.")
         outputs += [repr(e) for e in outcome.events]
         outputs += [
@@ -67,6 +68,13 @@ async def test_no_path_leaks_the_key(
                 await rest_only.synthesize("Hi.")
         outputs += [str(info.value), repr(info.value)]
         outputs += hooks.seen
+        async with httpx.AsyncClient() as http:
+            for url in (
+                f"{ok_client.metrics_url}/metrics",
+                f"{good.http_url}/metrics",
+                f"{ok_client.metrics_url}/readyz",
+            ):
+                outputs.append((await http.get(url)).text)
     finally:
         logging.getLogger("deepgram_tts2").removeHandler(handler)
     outputs.append(caplog.text)

@@ -51,6 +51,7 @@ class DeepgramTTS2Config(BaseModel):
         extra = {k: v for k, v in self.params.items() if k not in MODELLED_QUERY}
         modelled = {k: v for k, v in self.params.items() if k in MODELLED_QUERY}
         return TTSOptions.create(
+            metrics_port=self.metrics_port,
             api_key=self.api_key,
             base_url=self.base_url,
             model=self.model,

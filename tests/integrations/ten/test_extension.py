@@ -184,3 +184,17 @@ async def test_a_vendor_failure_on_a_non_final_chunk_is_recovered_silently(
     await tester.wait_for(lambda t: t.ended("r"), within_s=30)
     assert tester.errors() == []
     assert tester.ends()[0]["reason"] == 1
+
+
+async def test_metrics_port_property_serves_prometheus(tester_factory: TesterFactory) -> None:
+    import httpx
+
+    tester = await tester_factory("property_basic_audio_setting1.json", metrics_port=0)
+    tester.send_text("m", HELLO, True, {"session_id": "s", "turn_id": 1})
+    await tester.wait_for(lambda t: t.ended("m"), within_s=30)
+    client = tester.extension.client
+    assert client is not None
+    assert client.metrics_url is not None
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"{client.metrics_url}/metrics")).text
+    assert 'deepgram_tts2_requests_total{outcome="completed",transport="websocket"} 1.0' in text
