@@ -1,4 +1,4 @@
-"""The ``dgtts`` command line: ``speak`` (the main job), ``serve``, ``doctor``.
+"""The ``dgtts`` command line: ``speak`` (the main job), ``serve``, ``doctor``, ``bench``.
 
 Exit codes (stable, for scripts)::
 
@@ -22,7 +22,7 @@ from deepgram_tts2 import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dgtts`` with every subcommand."""
-    from deepgram_tts2.cli import doctor, serve, speak
+    from deepgram_tts2.cli import bench, doctor, serve, speak
 
     parser = argparse.ArgumentParser(
         prog="dgtts",
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     speak.register(sub)
     serve.register(sub)
     doctor.register(sub)
+    bench.register(sub)
     return parser
 
 

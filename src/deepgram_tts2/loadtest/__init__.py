@@ -1,0 +1,1 @@
+"""Load generation behind ``dgtts bench``: workloads, a runner, and the report."""
