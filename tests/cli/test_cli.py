@@ -189,3 +189,47 @@ def test_doctor_explains_a_rejected_key(served: tuple[str, subprocess.Popen[str]
     result = run("doctor", "--url", url, "--api-key", "wrong")
     assert result.returncode == 3
     assert "API key was rejected" in result.stdout
+
+
+def test_bench_reports_json_against_a_spawned_emulator() -> None:
+    result = run("bench", "--requests", "12", "--concurrency", "3", "--pacing", "instant", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["requests"] == 12
+    assert report["outcomes"] == {"completed": 12}
+    for key in (
+        "ttfb_ms",
+        "first_token_to_audio_ms",
+        "audio_realtime_factor",
+        "inter_chunk_gap_ms",
+        "cpu_s_per_audio_minute",
+        "peak_rss_mb",
+        "event_loop_lag_ms",
+        "errors_by_class",
+        "reconnects",
+    ):
+        assert key in report
+    assert report["ttfb_ms"]["p50"] is not None
+
+
+def test_bench_token_stream_with_interrupts() -> None:
+    result = run(
+        "bench",
+        "--requests",
+        "4",
+        "--concurrency",
+        "2",
+        "--pacing",
+        "fast",
+        "--corpus",
+        "tokens",
+        "--tokens-per-s",
+        "200",
+        "--interrupt-after-ms",
+        "50",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["outcomes"].get("interrupted", 0) >= 1
+    assert report["interrupt_to_end_ms"]["p50"] is not None
