@@ -180,18 +180,3 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, CircuitOpenError | QueueFullError):
         return False
     return classify(exc).retryable
-
-
-_CLASS_TO_ERROR: dict[ErrorClass, type[DeepgramTTSError]] = {
-    ErrorClass.AUTH: AuthError,
-    ErrorClass.INPUT: InputError,
-    ErrorClass.RATE_LIMIT: RateLimitError,
-    ErrorClass.TRANSIENT: TransientError,
-    ErrorClass.INTERNAL: InternalError,
-    ErrorClass.CANCELLED: ClientClosedError,
-}
-
-
-def error_for_class(error_class: ErrorClass) -> type[DeepgramTTSError]:
-    """The exception type that stands for ``error_class`` (used at the translation boundary)."""
-    return _CLASS_TO_ERROR[error_class]

@@ -136,6 +136,18 @@ class Owner(Protocol):
         """The socket is gone."""
 
 
+# Which exception stands for each class at the handshake and at a close; TRANSIENT differs.
+_HANDSHAKE_ERRORS: dict[ErrorClass, type[DeepgramTTSError]] = {
+    ErrorClass.AUTH: AuthError,
+    ErrorClass.RATE_LIMIT: RateLimitError,
+    ErrorClass.INPUT: InputError,
+}
+_CLOSE_ERRORS: dict[ErrorClass, type[DeepgramTTSError]] = {
+    ErrorClass.INPUT: InputError,
+    ErrorClass.RATE_LIMIT: RateLimitError,
+}
+
+
 def handshake_error(exc: BaseException, timeout_s: float) -> DeepgramTTSError:
     """Translate a failed connect into the exception tree (status, dg-error, request id)."""
     if isinstance(exc, InvalidStatus):
@@ -144,22 +156,15 @@ def handshake_error(exc: BaseException, timeout_s: float) -> DeepgramTTSError:
         headers = response.headers
         body = parse_error_body(bytes(response.body or b""))
         message = headers.get(HEADER_ERROR) or body.err_msg or f"HTTP {status}"
-        request_id = headers.get(HEADER_REQUEST_ID) or body.request_id or None
-        kwargs = {
-            "request_id": request_id,
-            "status": status,
-            "vendor_code": body.err_code or None,
-        }
-        text = f"handshake rejected with HTTP {status}: {message}"
         error_class = classify_http_status(status) or ErrorClass.TRANSIENT
-        if error_class is ErrorClass.AUTH:
-            return AuthError(text, **kwargs)  # type: ignore[arg-type]
-        if error_class is ErrorClass.RATE_LIMIT:
-            retry_after = parse_retry_after(headers.get("Retry-After"))
-            return RateLimitError(text, retry_after_s=retry_after, **kwargs)  # type: ignore[arg-type]
-        if error_class is ErrorClass.INPUT:
-            return InputError(text, **kwargs)  # type: ignore[arg-type]
-        return ConnectError(text, **kwargs)  # type: ignore[arg-type]
+        kind = _HANDSHAKE_ERRORS.get(error_class, ConnectError)
+        return kind(
+            f"handshake rejected with HTTP {status}: {message}",
+            request_id=headers.get(HEADER_REQUEST_ID) or body.request_id or None,
+            status=status,
+            vendor_code=body.err_code or None,
+            retry_after_s=parse_retry_after(headers.get("Retry-After")),
+        )
     if isinstance(exc, TimeoutError):
         return PhaseTimeoutError("connect", timeout_s)
     if isinstance(exc, InvalidHandshake):
@@ -175,15 +180,16 @@ def close_error(code: int | None, reason: str, request_id: str | None) -> Deepgr
     if error_class is None:
         return None
     shown = code if code is not None else 1006
-    text = f"connection closed with {shown}" + (f" {reason}" if reason else "")
-    kwargs = {"request_id": request_id, "close_code": shown, "vendor_code": reason or None}
-    if error_class is ErrorClass.INPUT:
-        return InputError(text, **kwargs)  # type: ignore[arg-type]
-    if error_class is ErrorClass.RATE_LIMIT:
-        return RateLimitError(text, **kwargs)  # type: ignore[arg-type]
-    if reason.startswith("NET-0000"):
-        return ServerError(text, **kwargs)  # type: ignore[arg-type]
-    return ConnectionLostError(text, **kwargs)  # type: ignore[arg-type]
+    if error_class in _CLOSE_ERRORS:
+        kind = _CLOSE_ERRORS[error_class]
+    else:
+        kind = ServerError if reason.startswith("NET-0000") else ConnectionLostError
+    return kind(
+        f"connection closed with {shown}" + (f" {reason}" if reason else ""),
+        request_id=request_id,
+        close_code=shown,
+        vendor_code=reason or None,
+    )
 
 
 def _warning_of(outcome: ClientOutcome[str]) -> WarningMessage | None:
