@@ -30,7 +30,7 @@ import websockets
 
 from deepgram_tts2 import DeepgramTTS, TTSOptions
 from deepgram_tts2.client.events import AudioChunk, AudioEnd
-from deepgram_tts2.loadtest.runner import rss_mb
+from deepgram_tts2.loadtest.runner import measure_loop_lag, rss_mb
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEY = secrets.token_hex(16)
@@ -43,6 +43,7 @@ PARAGRAPH = (
 REALISTIC = ["--first-audio-ms", "200", "--per-char-ms", "0.4", "--realtime-factor", "4"]
 FAST = ["--first-audio-ms", "50", "--per-char-ms", "0", "--realtime-factor", "0"]
 INSTANT = ["--instant"]
+REALTIME = ["--first-audio-ms", "200", "--per-char-ms", "0.4", "--realtime-factor", "1"]
 
 
 # -- the emulator in its own process --------------------------------------------------------
@@ -131,8 +132,28 @@ class Floor:
                 return (first - t0) * 1000 if first else float("nan")
 
 
+class Floor2(Floor):
+    """The raw protocol interrupted the naive way: Clear, keep reading, no fence."""
+
+    async def interrupt(self) -> tuple[int, float]:
+        await self.ws.send(json.dumps({"type": "Speak", "text": PARAGRAPH}))
+        await self.ws.send('{"type": "Flush"}')
+        while not isinstance(await self.ws.recv(), bytes):
+            pass
+        t0 = time.perf_counter()
+        await self.ws.send('{"type": "Clear"}')
+        stale = 0
+        while True:
+            message = await self.ws.recv()
+            if isinstance(message, bytes):
+                stale += 1
+            elif '"Cleared"' in message:
+                return stale, (time.perf_counter() - t0) * 1000
+
+
 class Ours:
     name = "deepgram_tts2"
+    pool_size = 4
 
     def __init__(self, port: int) -> None:
         self.options = TTSOptions.create(
@@ -167,6 +188,22 @@ class Ours:
                 first = time.perf_counter()
         await feeder
         return (first - t0) * 1000 if first else float("nan")
+
+    async def interrupt(self) -> tuple[int, float]:
+        stream = self.tts.stream()
+        await stream.push(PARAGRAPH)
+        await stream.end()
+        stale, at, latency = 0, None, float("nan")
+        async for event in stream:
+            if isinstance(event, AudioChunk):
+                if at is not None:
+                    stale += 1
+                else:
+                    at = time.perf_counter()
+                    await stream.interrupt()
+            elif isinstance(event, AudioEnd) and at is not None:
+                latency = (time.perf_counter() - at) * 1000
+        return stale, latency
 
 
 class Sdk:
@@ -213,6 +250,23 @@ class Sdk:
                 first = first or time.perf_counter()
             elif getattr(message, "type", None) == "Flushed":
                 return (first - t0) * 1000 if first else float("nan")
+
+    async def interrupt(self) -> tuple[int, float]:
+        from deepgram.speak.v1 import SpeakV1Text
+
+        await self.socket.send_text(SpeakV1Text(type="Speak", text=PARAGRAPH))
+        await self.socket.send_flush()
+        while not isinstance(await self.socket.recv(), bytes):
+            pass
+        t0 = time.perf_counter()
+        await self.socket.send_clear()
+        stale = 0
+        while True:
+            message = await self.socket.recv()
+            if isinstance(message, bytes):
+                stale += 1  # the SDK hands these to the caller: stale unless it fences itself
+            elif getattr(message, "type", None) == "Cleared":
+                return stale, (time.perf_counter() - t0) * 1000
 
 
 class LiveKit:
@@ -263,6 +317,22 @@ class LiveKit:
         await stream.aclose()
         return (first - t0) * 1000 if first else float("nan")
 
+    async def interrupt(self) -> tuple[int, float]:
+        """LiveKit interrupts by closing the stream (and throws its socket away)."""
+        stream = self.tts.stream()
+        stream.push_text(PARAGRAPH)
+        stream.flush()
+        stream.end_input()
+        stale, at, latency = 0, None, float("nan")
+        async for _event in stream:
+            if at is None:
+                at = time.perf_counter()
+                await stream.aclose()
+                latency = (time.perf_counter() - at) * 1000
+            else:
+                stale += 1
+        return stale, latency
+
 
 class Pipecat:
     """Pipecat's DeepgramTTSService in a minimal pipeline; LLM text frames in, audio out."""
@@ -285,14 +355,19 @@ class Pipecat:
         class Capture(FrameProcessor):
             async def process_frame(self, frame: Any, direction: Any) -> None:
                 await super().process_frame(frame, direction)
-                if isinstance(frame, TTSAudioRawFrame) and outer.first is None:
-                    outer.first = time.perf_counter()
+                if isinstance(frame, TTSAudioRawFrame):
+                    outer.frames += 1
+                    if outer.first is None:
+                        outer.first = time.perf_counter()
+                        outer.first_audio.set()
                 if isinstance(frame, TTSStoppedFrame):
                     outer.done.set()
                 await self.push_frame(frame, direction)
 
         self.first: float | None = None
+        self.frames = 0
         self.done = asyncio.Event()
+        self.first_audio = asyncio.Event()
         tts = DeepgramTTSService(
             api_key=KEY, base_url=f"ws://127.0.0.1:{self.port}", sample_rate=24000
         )
@@ -319,6 +394,7 @@ class Pipecat:
 
         self.first = None
         self.done.clear()
+        self.first_audio.clear()
         t0 = time.perf_counter()
         await self.task.queue_frame(LLMFullResponseStartFrame())
         for i, chunk in enumerate(chunks):
@@ -328,6 +404,28 @@ class Pipecat:
         await self.task.queue_frame(LLMFullResponseEndFrame())
         await asyncio.wait_for(self.done.wait(), 30)
         return (self.first - t0) * 1000 if self.first else float("nan")
+
+    async def interrupt(self) -> tuple[int, float]:
+        """Interrupt at the first audio frame; count frames that still reach the output."""
+        from pipecat.frames.frames import (
+            InterruptionFrame,
+            LLMFullResponseEndFrame,
+            LLMFullResponseStartFrame,
+            LLMTextFrame,
+        )
+
+        self.first = None
+        self.first_audio.clear()
+        await self.task.queue_frames(
+            [LLMFullResponseStartFrame(), LLMTextFrame(PARAGRAPH), LLMFullResponseEndFrame()]
+        )
+        await asyncio.wait_for(self.first_audio.wait(), 30)
+        before = self.frames
+        t0 = time.perf_counter()
+        await self.task.queue_frame(InterruptionFrame())
+        latency = (time.perf_counter() - t0) * 1000
+        await asyncio.sleep(0.5)  # whatever arrives now is audio of the interrupted turn
+        return self.frames - before, latency
 
 
 CLIENTS = [Floor, Ours, Sdk, LiveKit, Pipecat]
@@ -381,7 +479,7 @@ async def concurrent_streams(port: int, n: int) -> dict[str, Any]:
         api_key=KEY,
         base_url=f"ws://127.0.0.1:{port}/v1/speak",
         limits={
-            "pool_size": 64,
+            "pool_size": min(n, 1024),
             "prewarm": 8,
             "max_queued_requests": n,
             "flushes_per_window": 1000000,
@@ -390,16 +488,9 @@ async def concurrent_streams(port: int, n: int) -> dict[str, Any]:
     )
     lag: list[float] = []
 
-    async def sampler() -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + 0.01
-            await asyncio.sleep(0.01)
-            lag.append((loop.time() - due) * 1000)
-
     async with DeepgramTTS(options) as tts:
         rss0, cpu0 = rss_mb(), time.process_time()
-        task = asyncio.create_task(sampler())
+        task = asyncio.create_task(measure_loop_lag(lag))
         ttfb: list[float] = []
 
         async def one(i: int) -> None:
@@ -427,89 +518,97 @@ async def concurrent_streams(port: int, n: int) -> dict[str, Any]:
     }
 
 
-async def interrupt_storm(port: int, n: int) -> dict[str, Any]:
-    """Interrupt each request at its first audio; count audio yielded after the interrupt."""
+async def concurrency_all(port: int, n: int) -> dict[str, Any]:
+    """n concurrent requests per client: one shared client where the API pools sockets
+    (deepgram_tts2, LiveKit), else n instances (one socket each: floor, SDK, Pipecat)."""
     out: dict[str, Any] = {}
-    options = TTSOptions.create(
-        api_key=KEY,
-        base_url=f"ws://127.0.0.1:{port}/v1/speak",
-        limits={"flushes_per_window": 1000000, "chars_per_window": 1000000000},
-    )
-    async with DeepgramTTS(options) as tts:
-        stale = 0
-        latency: list[float] = []
-        for _ in range(n):
-            stream = tts.stream()
-            await stream.push(PARAGRAPH)
-            await stream.end()
-            interrupted_at = None
-            async for event in stream:
-                if isinstance(event, AudioChunk):
-                    if interrupted_at is not None:
-                        stale += 1
-                    else:
-                        interrupted_at = time.perf_counter()
-                        await stream.interrupt()
-                elif isinstance(event, AudioEnd) and interrupted_at is not None:
-                    latency.append((time.perf_counter() - interrupted_at) * 1000)
-        out["deepgram_tts2"] = {
-            "stale_frames_after_interrupt": stale,
-            "interrupt_to_end_ms": stats(latency),
-        }
-    # The raw protocol as the SDK and most peers use it: Clear, then read on; every binary
-    # frame that arrives before Cleared is stale audio a naive client would play.
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/v1/speak", additional_headers={"Authorization": f"Token {KEY}"}
-    ) as ws:
-        await ws.recv()
-        stale = 0
-        for _ in range(n):
-            await ws.send(json.dumps({"type": "Speak", "text": PARAGRAPH}))
-            await ws.send('{"type": "Flush"}')
-            while not isinstance(await ws.recv(), bytes):
-                pass
-            await ws.send('{"type": "Clear"}')
-            while True:
-                message = await ws.recv()
-                if isinstance(message, bytes):
-                    stale += 1
-                elif '"Cleared"' in message:
-                    break
-        out["naive client (Clear, no fence: deepgram-sdk usage)"] = {
-            "stale_frames_after_interrupt": stale
-        }
+    for cls in CLIENTS:
+        shared = cls in (Ours, LiveKit)
+        try:
+            if cls is Ours:
+                Ours.pool_size = n
+            clients = [cls(port)] if shared else [cls(port) for _ in range(n)]
+            opened = await asyncio.gather(*(c.__aenter__() for c in clients))
+            lag: list[float] = []
+
+            gc.collect()
+            rss0, cpu0 = rss_mb(), time.process_time()
+            sampler_task = asyncio.create_task(measure_loop_lag(lag))
+            targets = opened * n if shared else opened
+            ttfb = await asyncio.gather(*(c.request([PARAGRAPH], 0) for c in targets))
+            sampler_task.cancel()
+            cpu = time.process_time() - cpu0
+            out[cls.name] = {
+                "streams": n,
+                "cpu_ms_per_stream": cpu * 1000 / n,
+                "rss_growth_mb_per_stream": (rss_mb() - rss0) / n,
+                "ttfb_ms": stats(list(ttfb)),
+                "loop_lag_ms": stats(lag),
+            }
+            await asyncio.gather(
+                *(c.__aexit__(None, None, None) for c in opened), return_exceptions=True
+            )
+        except Exception as exc:
+            out[cls.name] = f"could not run: {type(exc).__name__}: {exc}"[:200]
+        finally:
+            Ours.pool_size = 4
     return out
 
 
-async def sequential(port: int, n: int) -> dict[str, Any]:
-    options = TTSOptions.create(
-        api_key=KEY,
-        base_url=f"ws://127.0.0.1:{port}/v1/speak",
-        limits={"flushes_per_window": 1000000, "chars_per_window": 1000000000},
+async def interrupts_all(port: int, n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for cls in [Ours, Floor2, Sdk, LiveKit, Pipecat]:
+        name = "raw protocol, naive (Clear, no fence)" if cls is Floor2 else cls.name
+        try:
+            client = await cls(port).__aenter__()
+            stale, latency = 0, []
+            for _ in range(n):
+                count, ms = await client.interrupt()
+                stale += count
+                latency.append(ms)
+            await client.__aexit__(None, None, None)
+            out[name] = {
+                "interrupts": n,
+                "stale_frames_after_interrupt": stale,
+                "interrupt_to_end_ms": stats(latency),
+            }
+        except Exception as exc:
+            out[name] = f"could not run: {type(exc).__name__}: {exc}"[:200]
+    out["notes"] = (
+        "deepgram_tts2 and the naive rows count audio delivered after the interrupt; "
+        "LiveKit ends the stream by closing it (its socket is discarded, so the next "
+        "turn pays a handshake); Pipecat counts frames reaching the pipeline output "
+        "within 0.5 s of the InterruptionFrame."
     )
-    async with DeepgramTTS(options) as tts:
-        for _ in range(50):
-            async for _event in tts.speak("Warm up."):
-                pass
-        gc.collect()
-        rss0, tasks0 = rss_mb(), len(asyncio.all_tasks())
-        t0 = time.perf_counter()
-        for i in range(n):
-            async for _event in tts.speak(f"Request {i}."):
-                pass
-        elapsed = time.perf_counter() - t0
-        gc.collect()
-        await asyncio.sleep(0.2)
-        return {
-            "requests": n,
-            "elapsed_s": elapsed,
-            "rss_growth_mb": rss_mb() - rss0,
-            "tasks_before": tasks0,
-            "tasks_after": len(asyncio.all_tasks()),
-            "sockets_open_after": len(
-                [c for c in tts.state.connections if c.state in ("open", "busy")]
-            ),
-        }
+    return out
+
+
+async def sequential_all(port: int, n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for cls in CLIENTS:
+        try:
+            client = await cls(port).__aenter__()
+            for _ in range(20):
+                await client.request(["Warm up."], 0)
+            gc.collect()
+            rss0, tasks0 = rss_mb(), len(asyncio.all_tasks())
+            t0 = time.perf_counter()
+            for i in range(n):
+                await client.request([f"Request {i}."], 0)
+            elapsed = time.perf_counter() - t0
+            gc.collect()
+            await asyncio.sleep(0.2)
+            out[cls.name] = {
+                "requests": n,
+                "elapsed_s": elapsed,
+                "rss_growth_mb": rss_mb() - rss0,
+                "tasks_before": tasks0,
+                "tasks_after": len(asyncio.all_tasks()),
+            }
+            await client.__aexit__(None, None, None)
+        except Exception as exc:
+            out[cls.name] = f"could not run: {type(exc).__name__}: {exc}"[:200]
+    return out
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -581,19 +680,27 @@ def write_markdown(data: dict[str, Any], command: str) -> None:
         "",
         *ratio_table(data["tokens"], Floor.name),
         "",
-        "## 200 concurrent streams (deepgram_tts2)",
+        "## 200 concurrent streams (every client; client CPU and memory per stream, p99 TTFB)",
+        "",
+        "Pooled APIs (deepgram_tts2, LiveKit) run as one client; the others as one instance "
+        "(one socket) per stream. Emulator pacing as in the token scenario.",
         "",
         f"```json\n{json.dumps(data['concurrent'], indent=2)}\n```",
+        "",
+        f"## Target: {data['target_streams']['streams']} concurrent real-time streams "
+        "(deepgram_tts2, audio at 1x real time)",
+        "",
+        f"```json\n{json.dumps(data['target_streams'], indent=2)}\n```",
         "",
         "## Interrupt storm (interrupt at the first audio of each request)",
         "",
         f"```json\n{json.dumps(data['interrupts'], indent=2)}\n```",
         "",
-        "## Sequential requests (deepgram_tts2)",
+        "## Sequential requests (RSS and tasks before and after)",
         "",
         f"```json\n{json.dumps(data['sequential'], indent=2)}\n```",
         "",
-        "## Not measured in this run",
+        "## Notes",
         "",
         *[f"* {note}" for note in data["notes"]],
         "",
@@ -612,12 +719,9 @@ async def main(args: argparse.Namespace) -> None:
         },
         "versions": versions(),
         "notes": [
-            "Peers in the 200-concurrent and 10,000-sequential scenarios: the harness drives "
-            "only deepgram_tts2 there (Pipecat's service is one socket per pipeline, the SDK one "
-            "socket per connect(), LiveKit's pool was not wired into this harness yet).",
-            "Interrupt storm for Pipecat and LiveKit: not wired yet; the naive-client row shows "
-            "what the raw protocol delivers after Clear without a fence.",
-            "The upstream TEN deepgram_tts client needs the TEN runtime (not on PyPI); not run.",
+            "The upstream TEN deepgram_tts extension cannot run without the TEN runtime "
+            "(ten_runtime and ten_ai_base are not on PyPI) and its client class is not "
+            "published separately; it is not measured.",
         ],
     }
     with emulator(FAST) as port:
@@ -627,11 +731,13 @@ async def main(args: argparse.Namespace) -> None:
     with emulator(REALISTIC) as port:
         data["tokens"] = await alternate(port, chunks, 30.0, args.token_rounds, CLIENTS)
     with emulator(REALISTIC) as port:
-        data["concurrent"] = await concurrent_streams(port, args.concurrent)
+        data["concurrent"] = await concurrency_all(port, args.concurrent)
+    with emulator(REALTIME) as port:
+        data["target_streams"] = await concurrent_streams(port, args.target_streams)
     with emulator(FAST) as port:
-        data["interrupts"] = await interrupt_storm(port, args.interrupts)
+        data["interrupts"] = await interrupts_all(port, args.interrupts)
     with emulator(INSTANT) as port:
-        data["sequential"] = await sequential(port, args.sequential)
+        data["sequential"] = await sequential_all(port, args.sequential)
     write_markdown(data, "bash bench/run.sh")
     print(json.dumps(data, indent=2))
 
@@ -646,6 +752,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--token-rounds", type=int, default=5)
     parser.add_argument("--concurrent", type=int, default=200)
+    parser.add_argument("--target-streams", type=int, default=500)
     parser.add_argument("--interrupts", type=int, default=50)
     parser.add_argument("--sequential", type=int, default=10000)
     arguments = parser.parse_args()

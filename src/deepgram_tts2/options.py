@@ -143,7 +143,7 @@ class Limits(BaseModel):
 
     model_config = _FROZEN
 
-    pool_size: int = Field(default=4, ge=1, le=64)
+    pool_size: int = Field(default=4, ge=1, le=1024)
     prewarm: int = Field(default=1, ge=0)
     max_queued_requests: int = Field(default=64, ge=0)
     audio_queue_chunks: int = Field(default=256, ge=1)
