@@ -159,7 +159,13 @@ class Ours:
         self.options = TTSOptions.create(
             api_key=KEY,
             base_url=f"ws://127.0.0.1:{port}/v1/speak",
-            limits={"flushes_per_window": 1000000, "chars_per_window": 1000000000},
+            limits={
+                "flushes_per_window": 1000000,
+                "chars_per_window": 1000000000,
+                "pool_size": self.pool_size,
+                "prewarm": self.pool_size,  # a deployment sized for N streams pre-warms N
+                "max_queued_requests": 1024,
+            },
         )
 
     async def __aenter__(self) -> Ours:
@@ -480,7 +486,7 @@ async def concurrent_streams(port: int, n: int) -> dict[str, Any]:
         base_url=f"ws://127.0.0.1:{port}/v1/speak",
         limits={
             "pool_size": min(n, 1024),
-            "prewarm": 8,
+            "prewarm": min(n, 1024),
             "max_queued_requests": n,
             "flushes_per_window": 1000000,
             "chars_per_window": 1000000000,
