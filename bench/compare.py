@@ -597,7 +597,7 @@ async def sequential_all(port: int, n: int) -> dict[str, Any]:
             for _ in range(20):
                 await client.request(["Warm up."], 0)
             gc.collect()
-            rss0, tasks0 = rss_mb(), len(asyncio.all_tasks())
+            rss0, tasks0, fds0 = rss_mb(), len(asyncio.all_tasks()), open_fds()
             t0 = time.perf_counter()
             for i in range(n):
                 await client.request([f"Request {i}."], 0)
@@ -610,6 +610,8 @@ async def sequential_all(port: int, n: int) -> dict[str, Any]:
                 "rss_growth_mb": rss_mb() - rss0,
                 "tasks_before": tasks0,
                 "tasks_after": len(asyncio.all_tasks()),
+                "open_fds_before": fds0,
+                "open_fds_after": open_fds(),
             }
             await client.__aexit__(None, None, None)
         except Exception as exc:
@@ -618,6 +620,14 @@ async def sequential_all(port: int, n: int) -> dict[str, Any]:
 
 
 # -- report ------------------------------------------------------------------------------------
+
+
+def open_fds() -> int:
+    """File descriptors (sockets included) this process holds."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return -1
 
 
 def versions() -> dict[str, str]:
