@@ -119,7 +119,8 @@ class PhaseTimeoutError(TransientError):
     """A per-phase deadline passed.
 
     Attributes:
-        phase: ``connect``, ``first_audio``, ``stall``, ``flush``, ``clear`` or ``close``.
+        phase: ``connect``, ``first_audio``, ``stall``, ``flush``, ``clear``, ``close``,
+            ``request``, ``rest`` or ``consumer`` (nobody read the stream's events).
         timeout_s: the deadline that passed.
     """
 

@@ -55,6 +55,9 @@ class Timeouts(BaseModel):
         close_s: graceful close of a socket (2 s).
         rest_s: whole REST request, body included (30 s).
         request_s: optional overall deadline of one request from its first text (None = off).
+        consumer_s: longest time a stream's audio queue may stay full because nobody reads it;
+            past it the request is abandoned and its socket freed (30 s; None = wait forever).
+            Time spent waiting on the consumer never counts against the server's deadlines.
     """
 
     model_config = _FROZEN
@@ -67,6 +70,7 @@ class Timeouts(BaseModel):
     close_s: float = Field(default=2.0, gt=0)
     rest_s: float = Field(default=30.0, gt=0)
     request_s: float | None = Field(default=None, gt=0)
+    consumer_s: float | None = Field(default=30.0, gt=0)
 
 
 class RetryOptions(BaseModel):

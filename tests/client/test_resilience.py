@@ -9,7 +9,7 @@ import pytest
 
 from deepgram_tts2 import MetricsHooks
 from deepgram_tts2.client.events import EndReason, Transport
-from deepgram_tts2.emulator.config import Pacing
+from deepgram_tts2.emulator.config import FaultPlan, Pacing
 from deepgram_tts2.protocol.errors import ErrorClass
 from tests.client.conftest import ClientFactory, Outcome, drain, speak, tone_bytes
 from tests.conftest import EmulatorFactory
@@ -245,9 +245,7 @@ async def test_error_message_before_audio_is_retried_after_audio_is_an_error(
     retried = await guarded(speak(client, TEXT))
     assert len(retried.audio) == EXPECTED
     emulator.set_faults(
-        __import__(
-            "deepgram_tts2.emulator.config", fromlist=["FaultPlan"]
-        ).FaultPlan.model_validate(
+        FaultPlan.model_validate(
             plan(
                 {
                     "kind": "send_error",
@@ -344,3 +342,143 @@ async def test_rest_only_transport(emulator: Any, client_factory: ClientFactory)
     outcome = await guarded(speak(client, TEXT))
     assert outcome.end.transport is Transport.REST
     assert emulator.active_sessions == 0
+
+
+async def test_slow_handshake_times_out_and_is_retried(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan({"kind": "delay_handshake", "delay_ms": 3000, "connections": 1})
+    )
+    hooks = Hooks()
+    client = await client_factory(
+        emulator, hooks=hooks, limits={"prewarm": 0}, timeouts={"connect_s": 0.2}
+    )
+    outcome = await guarded(speak(client, TEXT), within_s=5)
+    assert outcome.end.reason is EndReason.COMPLETED
+    assert outcome.end.transport is Transport.WEBSOCKET
+    assert hooks.reconnects == ["transient"]
+
+
+async def test_tcp_drop_before_audio_is_retried_after_audio_is_an_error(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan({"kind": "close", "code": 1006, "connections": 1})
+    )
+    client = await client_factory(emulator)
+    retried = await guarded(speak(client, TEXT))
+    assert len(retried.audio) == EXPECTED
+    # Faults apply from the handshake on: a second emulator drops a socket mid-audio.
+    emulator = await emulator_factory(
+        faults=plan({"kind": "close", "code": 1006, "after_audio_bytes": 4800, "connections": 1})
+    )
+    client = await client_factory(emulator)
+    dropped = await guarded(speak(client, TEXT))
+    assert dropped.end.reason is EndReason.ERROR
+    assert dropped.error is not None
+    assert dropped.error.error_class is ErrorClass.TRANSIENT
+    assert dropped.error.code == 1006
+    assert 0 < len(dropped.audio) < EXPECTED
+    assert len((await guarded(speak(client, TEXT))).audio) == EXPECTED
+
+
+async def test_spec_shaped_warning_is_read(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan({"kind": "send_warning", "code": "SPEC_SHAPE", "shape": "spec"})
+    )
+    hooks = Hooks()
+    client = await client_factory(emulator, hooks=hooks)
+    outcome = await guarded(speak(client, TEXT))
+    assert len(outcome.audio) == EXPECTED
+    assert hooks.warnings == ["SPEC_SHAPE"]
+
+
+async def test_flushes_refused_by_the_server_are_paced_and_resent(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    # The server allows fewer flushes than the client believes (a misconfiguration, or a
+    # server that changed its limit): every refused Flush is re-sent once budget returns.
+    emulator = await emulator_factory(flushes_per_window=2, window_s=0.5)
+    hooks = Hooks()
+    client = await client_factory(
+        emulator,
+        hooks=hooks,
+        limits={"flushes_per_window": 20, "window_s": 0.5},
+        timeouts={"flush_s": 5, "stall_s": 5},
+    )
+    sentences = [f"Sentence number {i} is here." for i in range(6)]
+    outcome = await guarded(speak(client, " ".join(sentences)), within_s=10)
+    assert outcome.end.reason is EndReason.COMPLETED
+    # Text of refused flushes is spoken with the next accepted one (joined, spaces included).
+    lowest = sum(tone_bytes(s) for s in sentences)
+    assert lowest <= len(outcome.audio) <= tone_bytes(" ".join(sentences))
+    assert "EXCESSIVE_FLUSH" in hooks.warnings
+    assert len(hooks.warnings) <= 8  # paced: not a storm of refusals
+
+
+async def test_retry_after_beyond_the_budget_fails_at_once(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan({"kind": "reject_handshake", "status": 429, "retry_after_s": 30})
+    )
+    client = await client_factory(emulator, limits={"prewarm": 0})
+    outcome = await guarded(speak(client, TEXT), within_s=3)  # never sleeps 30 s
+    assert outcome.error is not None
+    assert outcome.error.error_class is ErrorClass.RATE_LIMIT
+    assert outcome.error.exception.retry_after_s == 30
+    assert outcome.error.code == 429
+
+
+async def test_breaker_half_open_probe_brings_the_websocket_back(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan(
+            {"kind": "reject_handshake", "status": 503, "api": "websocket", "connections": 1}
+        )
+    )
+    hooks = Hooks()
+    client = await client_factory(
+        emulator,
+        hooks=hooks,
+        limits={"prewarm": 0},
+        breaker={"failure_threshold": 1, "cooldown_s": 0.3},
+    )
+    first = await guarded(speak(client, TEXT))
+    assert first.end.transport is Transport.REST
+    assert client.state.breaker == "open"
+    await asyncio.sleep(0.35)
+    second = await guarded(speak(client, TEXT))
+    assert second.end.transport is Transport.WEBSOCKET
+    assert hooks.breaker == ["open", "half_open", "closed"]
+
+
+async def test_error_message_with_close_is_retried(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults=plan({"kind": "send_error", "then_close": True, "connections": 1})
+    )
+    hooks = Hooks()
+    client = await client_factory(emulator, hooks=hooks)
+    outcome = await guarded(speak(client, TEXT))
+    assert len(outcome.audio) == EXPECTED
+    assert hooks.reconnects == ["transient"]
+
+
+async def test_auth_failure_is_reported_fast_and_the_breaker_stays_open(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory()
+    client = await client_factory(
+        emulator, api_key="wrong-key", retry={"max_attempts": 5, "initial_s": 1.0, "max_s": 2.0}
+    )
+    outcome = await guarded(speak(client, TEXT), within_s=1)  # no backoff on AUTH
+    assert outcome.error is not None
+    assert outcome.error.fatal
+    assert not client.state.ready
+    assert client.state.breaker == "open"

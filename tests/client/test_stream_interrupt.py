@@ -141,3 +141,50 @@ async def test_random_interrupt_timing_never_leaks_or_hangs(
     assert len(check.audio) == tone_bytes("Final check.")
     await client.aclose()
     await emulator.stop()
+
+
+async def test_interrupt_with_frames_in_flight_at_real_pace_then_the_same_socket(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(pacing=SLOW)
+    hooks = Recorder()
+    client = await client_factory(emulator, hooks=hooks)
+    stream = client.stream("paced")
+    await stream.push(LONG)
+    await stream.end()
+    outcome = Outcome()
+    async for event in stream:
+        outcome.events.append(event)
+        if isinstance(event, AudioChunk) and len(outcome.audio) >= 9600:
+            await stream.interrupt()
+    outcome.check_grammar()
+    assert outcome.end.reason is EndReason.INTERRUPTED
+    assert all(e.request_id == "paced" for e in outcome.events)
+    fresh = await speak(client, "Right after.", request_id="next")
+    assert all(e.request_id == "next" for e in fresh.events)
+    assert len(fresh.audio) == tone_bytes("Right after.")
+    assert emulator.total_connections == 1  # Clear, not a new handshake
+
+
+async def test_late_flushed_after_clear_does_not_end_the_next_request_early(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        pacing=SLOW, faults={"faults": [{"kind": "late_flushed_after_clear"}]}
+    )
+    client = await client_factory(emulator)
+    for turn in range(3):
+        stream = client.stream(f"turn-{turn}")
+        await stream.push("First part of the turn. Second part of the turn. Third part.")
+        await stream.end()
+        async for event in stream:
+            if isinstance(event, AudioChunk):
+                await stream.interrupt()
+        # The old flushes' Flushed arrive after Cleared; they must not count for this one.
+        text = f"Turn {turn} is complete. And it has two sentences."
+        outcome = await speak(client, text)
+        assert outcome.end.reason is EndReason.COMPLETED
+        assert len(outcome.audio) == tone_bytes(f"Turn {turn} is complete.") + tone_bytes(
+            "And it has two sentences."
+        )
+    assert emulator.total_connections == 1

@@ -3,7 +3,9 @@
 Producers ``await put()`` and wait while the channel is full (backpressure reaches the socket
 reader, which stops reading). :meth:`finish` appends the final event exactly once; with
 ``discard_audio`` it first drops audio still queued (an interrupt: nothing of the request may be
-yielded after its ``AudioEnd(INTERRUPTED)``). After ``finish`` every ``put`` is refused.
+yielded after its ``AudioEnd(INTERRUPTED)``), and the ``AudioStart``/``Metric`` that announce it
+when they were not yielded yet. After ``finish`` every ``put`` is refused. The channel never
+holds more than ``capacity`` events plus the final ``Error``/``AudioEnd``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, SpeakEvent
+from deepgram_tts2.client.events import AudioChunk, AudioEnd, AudioStart, Error, Metric, SpeakEvent
 
 
 class EventChannel:
@@ -28,6 +30,11 @@ class EventChannel:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def full(self) -> bool:
+        """True when a ``put`` would wait for the consumer."""
+        return not self.finished and len(self._items) >= self._capacity
 
     async def put(self, event: SpeakEvent) -> bool:
         """Queue ``event``, waiting for space; False when the channel is finished."""
@@ -49,13 +56,7 @@ class EventChannel:
         if self.finished:
             return False
         if discard_audio:
-            kept: deque[SpeakEvent] = deque()
-            for item in self._items:
-                if isinstance(item, AudioChunk):
-                    self.dropped_bytes += len(item.data)
-                else:
-                    kept.append(item)
-            self._items = kept
+            self._discard_audio()
         self.finished = True
         if error is not None:
             self._items.append(error)
@@ -63,6 +64,16 @@ class EventChannel:
         self._changed.set()
         self._space.set()
         return True
+
+    def _discard_audio(self) -> None:
+        unannounced = any(isinstance(item, AudioStart) for item in self._items)
+        kept: deque[SpeakEvent] = deque()
+        for item in self._items:
+            if isinstance(item, AudioChunk):
+                self.dropped_bytes += len(item.data)
+            elif not (unannounced and isinstance(item, AudioStart | Metric)):
+                kept.append(item)
+        self._items = kept
 
     async def get(self) -> SpeakEvent | None:
         """The next event, or None once the final event was taken."""

@@ -34,6 +34,7 @@ from deepgram_tts2.exceptions import (
     ConnectionLostError,
     DeepgramTTSError,
     InputError,
+    InternalError,
     PhaseTimeoutError,
     RateLimitError,
     ServerError,
@@ -41,7 +42,13 @@ from deepgram_tts2.exceptions import (
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.observability.logs import RedactingFilter
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.errors import ErrorClass, classify_close, classify_http_status
+from deepgram_tts2.protocol.errors import (
+    CloseReason,
+    ErrorClass,
+    classify_close,
+    classify_http_status,
+    parse_close_reason,
+)
 from deepgram_tts2.protocol.limits import SlidingWindow
 from deepgram_tts2.protocol.messages import (
     Clear,
@@ -175,20 +182,25 @@ def handshake_error(exc: BaseException, timeout_s: float) -> DeepgramTTSError:
 
 
 def close_error(code: int | None, reason: str, request_id: str | None) -> DeepgramTTSError | None:
-    """The error a close frame means (None for a normal closure)."""
+    """The error a close frame means (None for a normal closure).
+
+    ``vendor_code`` is Deepgram's reason id (``NET-0000``, ...) when the reason carries one, bare
+    or in prose (spec 2.7), else the reason text; 1011 ``NET-0000`` is a :class:`ServerError`.
+    """
     error_class = classify_close(code, reason)
     if error_class is None:
         return None
     shown = code if code is not None else 1006
+    parsed = parse_close_reason(reason)
     if error_class in _CLOSE_ERRORS:
         kind = _CLOSE_ERRORS[error_class]
     else:
-        kind = ServerError if reason.startswith("NET-0000") else ConnectionLostError
+        kind = ServerError if parsed is CloseReason.NET_0000 else ConnectionLostError
     return kind(
         f"connection closed with {shown}" + (f" {reason}" if reason else ""),
         request_id=request_id,
         close_code=shown,
-        vendor_code=reason or None,
+        vendor_code=parsed.value if parsed is not None else (reason or None),
     )
 
 
@@ -344,14 +356,20 @@ class Connection:
         self._fire(ConnectionEvent.CLOSED)
 
     def abort(self) -> None:
-        """Drop the socket at once (no close handshake)."""
+        """Drop the socket at once (no close handshake); nothing it still receives is routed."""
         if self._ws is not None:
             transport = self._ws.transport
             if transport is not None:
                 transport.abort()
-        if self._reader is not None:
+        if self._reader is not None and self._reader is not asyncio.current_task():
             self._reader.cancel()
+        if self.error is None:
+            self.error = ConnectionLostError(
+                "connection aborted by the client", request_id=self.deepgram_request_id
+            )
         self._fire(ConnectionEvent.FAILED)
+        self.session.closed()
+        self.cleared.set()
 
     async def _stop_reader(self) -> None:
         if self._reader is not None and self._reader is not asyncio.current_task():
@@ -395,6 +413,10 @@ class Connection:
                 await self._route(outcome)
         except (ConnectionClosed, OSError) as exc:
             self._lost(exc)
+        except Exception as exc:  # a bug of ours: the owner must not wait for a dead reader
+            log.exception("connection %d: reader failed", self.id, extra={"connection_id": self.id})
+            self._end(InternalError(f"socket reader failed: {type(exc).__name__}"), failed=True)
+            self.abort()
         else:  # the iteration ends on a normal close (1000/1001)
             self._lost_with(self._ws.close_code, self._ws.close_reason or "")
 
@@ -438,13 +460,6 @@ class Connection:
         if self.error is not None:
             return self.error
         error = close_error(code, reason, self.deepgram_request_id)
-        self.error = error or ConnectionLostError(
-            "connection closed", request_id=self.deepgram_request_id, close_code=code
-        )
-        closing = self.state is ConnectionState.DRAINING
-        self._fire(ConnectionEvent.CLOSED if closing or error is None else ConnectionEvent.FAILED)
-        self.session.closed()
-        self.cleared.set()
         if error is not None:
             log.info(
                 "connection %d lost: %s",
@@ -452,7 +467,24 @@ class Connection:
                 error.message,
                 extra={"connection_id": self.id, "error_class": error.error_class.value},
             )
+        closing = self.state is ConnectionState.DRAINING
+        return self._end(
+            error
+            or ConnectionLostError(
+                "connection closed", request_id=self.deepgram_request_id, close_code=code
+            ),
+            failed=error is not None and not closing,
+        )
+
+    def _end(self, error: DeepgramTTSError, failed: bool) -> DeepgramTTSError:
+        """The socket is over: record ``error``, settle waiters and tell the owner (once)."""
+        if self.error is not None:
+            return self.error
+        self.error = error
+        self._fire(ConnectionEvent.FAILED if failed else ConnectionEvent.CLOSED)
+        self.session.closed()
+        self.cleared.set()
         owner = self.owner
         if owner is not None:
-            owner.on_connection_lost(self.error)
-        return self.error
+            owner.on_connection_lost(error)
+        return error

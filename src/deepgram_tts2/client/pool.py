@@ -6,9 +6,13 @@
   waits in a bounded queue (``QueueFullError`` past ``max_queued_requests``).
 * New sockets are opened only when the circuit breaker allows; credentials rejected trip it,
   and while it stays open the same :class:`AuthError` is reported instead of reconnecting.
-* A maintenance task replaces idle sockets older than ``max_age_s`` make-before-break (before
-  Deepgram's 60-minute lifetime closes them), reports ping RTTs, and forgets dead sockets; a
-  socket lost while idle is replaced in the background.
+* A maintenance task replaces sockets older than ``0.9 * max_age_s`` make-before-break (the
+  replacement is opened while the old socket keeps serving; the old one is closed when idle),
+  before Deepgram's 60-minute lifetime closes them; a socket past ``max_age_s`` never starts
+  another request. It also reports ping RTTs (websockets pings idle sockets every
+  ``ping_interval_s``; a missing pong closes the socket) and re-opens the prewarm sockets after
+  an outage. A socket lost while idle is replaced in the background.
+* A request that ends while it waits in the queue leaves it at once (:meth:`abandon`).
 """
 
 from __future__ import annotations
@@ -66,6 +70,10 @@ class ConnectionPool:
         self._conns: list[Connection] = []
         self._connecting = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiting: dict[int, asyncio.Future[None]] = {}  # id(owner) -> its place in line
+        self._rotating: set[Connection] = set()  # replacement being opened
+        self._superseded: set[Connection] = set()  # replacement open: retire when released
+        self._rtt_reported: dict[int, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._auth_error: AuthError | None = None
         self._closed = False
@@ -99,8 +107,12 @@ class ConnectionPool:
 
     # -- acquiring ----------------------------------------------------------------------------
 
-    async def acquire(self, owner: Owner) -> Connection:
+    async def acquire(self, owner: Owner) -> Connection | None:
         """A socket for ``owner`` (see the module docstring for the policy).
+
+        Returns:
+            The socket, now BUSY and owned by ``owner``; None when ``owner`` ended (was
+            interrupted) before a socket was available (see :meth:`abandon`).
 
         Raises:
             AuthError, RateLimitError, ConnectError, ...: opening a socket failed.
@@ -111,6 +123,8 @@ class ConnectionPool:
         while True:
             if self._closed:
                 raise ClientClosedError("the client is closed")
+            if owner.done:
+                return None
             conn = self._pick_idle()
             if conn is not None:
                 conn.acquire(owner)
@@ -119,9 +133,18 @@ class ConnectionPool:
                 continue
             if self._room():
                 conn = await self._open()
+                if owner.done:  # interrupted during the handshake: keep the socket for others
+                    self._wake_one()
+                    return None
                 conn.acquire(owner)
                 return conn
-            await self._wait_turn()
+            await self._wait_turn(owner)
+
+    def abandon(self, owner: Owner) -> None:
+        """``owner`` no longer needs a socket: if it waits in the queue, it leaves now."""
+        future = self._waiting.get(id(owner))
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def _await_finishing(self) -> bool:
         """Wait for a socket whose request just ended (or is clearing); True if there was one.
@@ -134,7 +157,7 @@ class ConnectionPool:
             finishing = conn.state is ConnectionState.CLEARING or (
                 conn.state is ConnectionState.BUSY and owner is not None and owner.done
             )
-            if finishing and (owner is None or owner.done):
+            if finishing:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(conn.settled.wait(), self.options.timeouts.clear_s)
                 return True
@@ -143,15 +166,22 @@ class ConnectionPool:
     def _pick_idle(self) -> Connection | None:
         now = self.clock()
         idle = []
-        for conn in self._conns:
+        for conn in list(self._conns):  # _retire() removes from the list
             if conn.usable and conn.owner is None:
-                if conn.age(now) >= self.options.limits.max_age_s:
+                if self._expired(conn):
                     self._retire(conn)
                 else:
                     idle.append(conn)
         if not idle:
             return None
-        best = max(idle, key=lambda c: (c.flushes.remaining(now), c.chars.remaining(now)))
+        best = max(
+            idle,
+            key=lambda c: (
+                c not in self._rotating,
+                c.flushes.remaining(now),
+                c.chars.remaining(now),
+            ),
+        )
         limits = self.options.limits
         low = (
             best.chars.remaining(now) < limits.chars_per_window // 4
@@ -167,7 +197,7 @@ class ConnectionPool:
     def _room(self) -> bool:
         return len(self._alive()) + self._connecting < self.options.limits.pool_size
 
-    async def _wait_turn(self) -> None:
+    async def _wait_turn(self, owner: Owner) -> None:
         if len(self._waiters) >= self.options.limits.max_queued_requests:
             raise QueueFullError(
                 f"{len(self._waiters)} requests already wait for a connection "
@@ -175,10 +205,12 @@ class ConnectionPool:
             )
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(future)
+        self._waiting[id(owner)] = future
         self.hooks.on_queue_depth(len(self._waiters))
         try:
             await future
         finally:
+            self._waiting.pop(id(owner), None)
             with contextlib.suppress(ValueError):
                 self._waiters.remove(future)
             self.hooks.on_queue_depth(len(self._waiters))
@@ -253,7 +285,7 @@ class ConnectionPool:
             conn.release()
         else:
             conn.owner = None
-        if not conn.usable or conn.age(self.clock()) >= self.options.limits.max_age_s:
+        if not conn.usable or self._expired(conn):
             self._retire(conn)
         self._wake_one()
 
@@ -272,9 +304,13 @@ class ConnectionPool:
                 extra={"connection_id": conn.id},
             )
             conn.abort()
-        if not conn.alive:
+        if not conn.alive or (conn.usable and self._expired(conn)):
             self._retire(conn)
         self._wake_one()
+
+    def _expired(self, conn: Connection) -> bool:
+        """True when ``conn`` must not serve another request (too old, or replaced)."""
+        return conn in self._superseded or conn.age(self.clock()) >= self.options.limits.max_age_s
 
     def _retire(self, conn: Connection) -> None:
         """Close ``conn`` in the background and keep the prewarm count."""
@@ -300,6 +336,8 @@ class ConnectionPool:
     def _forget(self, conn: Connection) -> None:
         if conn in self._conns:
             self._conns.remove(conn)
+        self._rtt_reported.pop(conn.id, None)
+        self._superseded.discard(conn)
 
     def _on_state(self, conn: Connection) -> None:
         # A socket that had been open and died while idle is replaced in the background; one
@@ -324,24 +362,40 @@ class ConnectionPool:
             self._replenish()  # reconnects in the background after an outage (readiness)
             now = self.clock()
             for conn in list(self._conns):
-                if not (conn.usable and conn.owner is None):
+                if not conn.usable:
                     continue
-                if conn.age(now) >= limits.max_age_s * 0.9:
+                if conn.age(now) >= limits.max_age_s * 0.9 and conn not in self._rotating:
                     self._rotate(conn)
-                elif conn.rtt is not None:
-                    self.hooks.on_rtt(conn.rtt)
+                self._report_rtt(conn)
+
+    def _report_rtt(self, conn: Connection) -> None:
+        """Report a socket's latest ping round trip once (websockets measures it)."""
+        rtt = conn.rtt
+        if rtt is not None and self._rtt_reported.get(conn.id) != rtt:
+            self._rtt_reported[conn.id] = rtt
+            self.hooks.on_rtt(rtt)
 
     def _rotate(self, old: Connection) -> None:
-        """Make-before-break: open the replacement, then close ``old``."""
-        self._conns.remove(old)
+        """Make-before-break: open the replacement while ``old`` keeps serving, then close it.
+
+        The replacement may take the pool one over ``pool_size`` for a moment. If it cannot be
+        opened, ``old`` serves on and is retried on the next round; past ``max_age_s`` it is
+        closed regardless (between requests).
+        """
+        self._rotating.add(old)
 
         async def rotate() -> None:
-            with contextlib.suppress(DeepgramTTSError):
-                if self._room():
-                    await self._open()
-                    self._wake_one()
-            await old.close()
-            self._replenish()
+            try:
+                await self._open()
+            except DeepgramTTSError:
+                return
+            finally:
+                self._rotating.discard(old)
+            if old.owner is None and old.usable:
+                self._retire(old)  # idle: close it now
+            else:
+                self._superseded.add(old)  # busy: release() retires it
+            self._wake_one()
 
         self._spawn(rotate())
 

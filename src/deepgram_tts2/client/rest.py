@@ -10,7 +10,8 @@ status before treating the body as audio" (spec 3.4).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncGenerator
 from urllib.parse import urlencode
 
 import httpx
@@ -63,17 +64,23 @@ class RestClient:
         """Close the pooled connections."""
         await self._client.aclose()
 
-    async def stream(self, text: str) -> AsyncIterator[bytes]:
+    async def stream(self, text: str) -> AsyncGenerator[bytes, None]:
         """Audio bytes of ``text`` as they arrive.
+
+        Deadlines: ``timeouts.connect_s`` to connect, ``timeouts.stall_s`` between body chunks,
+        ``timeouts.rest_s`` for the whole response (checked as chunks arrive).
 
         Raises:
             DeepgramTTSError: the classified failure (status, ``err_code``, request id,
-                Retry-After), a timeout (phase ``rest``) or a connection failure.
+                Retry-After), a timeout (phase ``connect``, ``stall`` or ``rest``) or a
+                connection failure.
         """
         headers = {
             "Authorization": f"Token {self.options.require_key()}",
             "Content-Type": "application/json",
         }
+        timeouts = self.options.timeouts
+        deadline = time.monotonic() + timeouts.rest_s
         try:
             async with self._client.stream(
                 "POST", self._url, content=request_body(text), headers=headers
@@ -81,13 +88,19 @@ class RestClient:
                 if response.status_code >= 400:
                     raise _status_error(response, await response.aread())
                 async for chunk in response.aiter_bytes():
+                    if time.monotonic() > deadline:
+                        raise PhaseTimeoutError("rest", timeouts.rest_s)
                     if chunk:
                         yield chunk
+        except httpx.ConnectTimeout:
+            raise PhaseTimeoutError("connect", timeouts.connect_s) from None
+        except httpx.ReadTimeout:
+            raise PhaseTimeoutError("stall", timeouts.stall_s) from None
         except httpx.TimeoutException:
-            raise PhaseTimeoutError("rest", self.options.timeouts.rest_s) from None
+            raise PhaseTimeoutError("rest", timeouts.rest_s) from None
         except httpx.ConnectError as exc:
             raise ConnectError(f"cannot connect for REST: {type(exc).__name__}") from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # transport broke mid-body, bad framing, ...
             raise ConnectionLostError(f"REST response broken: {type(exc).__name__}") from None
 
 

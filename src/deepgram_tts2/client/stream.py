@@ -1,17 +1,20 @@
 """SpeakStream: one request — push text, end, interrupt — yielding typed events.
 
-A *driver* task runs the request: it takes a socket from the pool, feeds every pushed chunk
-through the :class:`~deepgram_tts2.protocol.segmenter.Segmenter` at once (Speak now, Flush at
-sentence ends and at the end), paces characters and flushes within the socket's budgets, and
-waits for the final ``Flushed`` under per-phase deadlines. The socket's reader hands audio to
-:meth:`SpeakStream.on_outcome`, which re-aligns it to whole samples and queues it in a bounded
-:class:`~deepgram_tts2.client.channel.EventChannel` (a slow consumer slows the reader).
+A *driver* task runs the request. It waits for the first real text, takes a socket from the
+pool and hands the request to a :class:`~deepgram_tts2.client.attempt.SocketAttempt` (which
+sends the text as it is pushed and waits for the audio under per-phase deadlines). The socket's
+reader passes audio back through :meth:`SpeakStream.on_outcome`; it is re-aligned to whole
+samples and queued in a bounded :class:`~deepgram_tts2.client.channel.EventChannel`, so a slow
+consumer slows the reader (and time spent waiting on the consumer is not held against the
+server, see :mod:`~deepgram_tts2.client.deadlines`).
 
-Failure policy (design.md): a retryable failure before any audio was yielded is retried on a
-fresh socket with backoff, replaying all text; after audio it ends the request with ``Error`` +
-``AudioEnd(ERROR)``. With ``transport="auto"`` a request that cannot get a socket (breaker open
-or retries spent on a transient failure) is served over REST. Interrupt sends ``Clear``, ends
-the request at once and drops every queued or in-flight frame of it.
+Failure policy (design.md): a retryable failure before any audio of the request arrived is
+retried on a fresh socket with backoff (full jitter, bounded by attempts and elapsed time,
+Retry-After honoured), replaying all its text; after audio it ends the request with ``Error`` +
+``AudioEnd(ERROR)``. With ``transport="auto"`` a request that cannot get a socket (breaker open,
+or retries spent on a transient failure) is served over REST. ``interrupt()`` ends the request at
+once with ``AudioEnd(INTERRUPTED)``, drops every queued or in-flight frame of it and sends
+``Clear``.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from deepgram_tts2.client.attempt import SocketAttempt
 from deepgram_tts2.client.channel import EventChannel
-from deepgram_tts2.client.connection import Connection
+from deepgram_tts2.client.deadlines import PhaseTracker
 from deepgram_tts2.client.events import (
     AudioChunk,
     AudioEnd,
@@ -37,6 +40,7 @@ from deepgram_tts2.client.events import (
     SpeakEvent,
     Transport,
 )
+from deepgram_tts2.client.request import RequestState
 from deepgram_tts2.exceptions import (
     AuthError,
     CircuitOpenError,
@@ -44,28 +48,21 @@ from deepgram_tts2.exceptions import (
     InputError,
     InternalError,
     PhaseTimeoutError,
-    ServerError,
     is_retryable,
 )
 from deepgram_tts2.protocol.audio import PcmFramer
 from deepgram_tts2.protocol.errors import ErrorClass
-from deepgram_tts2.protocol.limits import REST_MAX_CHARS, SlidingWindow
-from deepgram_tts2.protocol.messages import Clear, ErrorMessage, Flush, Speak, WarningMessage
-from deepgram_tts2.protocol.segmenter import FlushPoint, Segmenter, SpeakText, split_for_speak
-from deepgram_tts2.protocol.session import (
-    AudioReceived,
-    ClientOutcome,
-    FlushAcked,
-    FlushRefused,
-    Ignored,
-    ServerReported,
-)
+from deepgram_tts2.protocol.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.segmenter import split_for_speak
+from deepgram_tts2.protocol.session import AudioReceived, ClientOutcome
 from deepgram_tts2.resilience.backoff import RetryBudget
 
 if TYPE_CHECKING:
     from deepgram_tts2.client.tts import DeepgramTTS
 
 log = logging.getLogger("deepgram_tts2.client")
+
+TransportMode = Literal["auto", "websocket", "rest"]
 
 
 class SpeakStream:
@@ -77,49 +74,48 @@ class SpeakStream:
     grammar is documented in :mod:`deepgram_tts2.client.events`.
     """
 
-    def __init__(self, tts: DeepgramTTS, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        tts: DeepgramTTS,
+        request_id: str | None = None,
+        *,
+        transport: TransportMode | None = None,
+    ) -> None:
         self.request_id = request_id or uuid.uuid4().hex
         self._tts = tts
-        self._options = tts.options
+        options = tts.options
+        self._options = options
         self._hooks = tts.hooks
-        self._clock: Callable[[], float] = tts.clock
-        self._pcm = tts.options.pcm_format
-        self._channel = EventChannel(tts.options.limits.audio_queue_chunks)
-        self._texts: list[str] = []
-        self._unsent_chars = 0
-        self._ended = False
-        self._interrupted = False
-        self._wake = asyncio.Event()
-        self._space = asyncio.Event()
-        self._space.set()
-        self._started_at = self._clock()
-        self._first_push_at: float | None = None
+        self._clock = tts.clock
+        self._pcm = options.pcm_format
+        self._mode: TransportMode = transport or options.transport
+        self._channel = EventChannel(options.limits.audio_queue_chunks)
+        self._state = RequestState(
+            request_id=self.request_id,
+            options=options,
+            hooks=self._hooks,
+            clock=self._clock,
+            span=tts.tracer.start(self.request_id),
+            phases=PhaseTracker(options.timeouts, self._clock()),
+        )
+        self._attempt: SocketAttempt | None = None
         self._transport: Transport | None = None
-        self._span = tts.tracer.start(self.request_id)
-        self._driver = asyncio.create_task(self._drive(), name=f"dgtts-request-{self.request_id}")
-        # per attempt
-        self._conn: Connection | None = None
-        self._conn_error: DeepgramTTSError | None = None
-        self._outstanding = 0
-        self._refused = False
-        self._first_flush_at: float | None = None
-        self._last_activity = 0.0
-        # audio
         self._framer = PcmFramer(self._pcm.sample_width)
-        self._audio_started = False
-        self._audio_bytes = 0
-        self._first_speak_at: float | None = None
-        # consumer side
+        self._announced = False
+        self._queued_bytes = 0
         self._yielded_bytes = 0
         self._first_yield_at: float | None = None
+        self._driver = asyncio.create_task(self._drive(), name=f"dgtts-request-{self.request_id}")
 
     def __repr__(self) -> str:
-        return f"SpeakStream(request_id={self.request_id!r}, ended={self._ended})"
+        return f"SpeakStream(request_id={self.request_id!r}, done={self.done})"
 
     # -- caller API ---------------------------------------------------------------------------
 
     async def push(self, text: str) -> None:
-        """Send ``text`` (exactly as given: spaces matter). Ignored after ``interrupt()``.
+        """Send ``text`` (exactly as given: spaces matter). Ignored once the request is over.
+
+        Waits only while more than ``limits.max_pending_chars`` pushed characters are unsent.
 
         Raises:
             TypeError: ``text`` is not a string.
@@ -127,45 +123,56 @@ class SpeakStream:
         """
         if not isinstance(text, str):
             raise TypeError(f"push() takes a str, not {type(text).__name__}")
-        if self._interrupted or self._channel.finished:
+        st = self._state
+        if st.interrupted or self._channel.finished:
             return
-        if self._ended:
+        if st.ended:
             raise InputError("push() after end()")
         if not text:
             return
         limit = self._options.limits.max_pending_chars
-        while self._unsent_chars > 0 and self._unsent_chars + len(text) > limit:
-            self._space.clear()
-            await self._space.wait()
-            if self._interrupted or self._channel.finished:
+        while st.unsent_chars > 0 and st.unsent_chars + len(text) > limit:
+            st.space.clear()
+            await st.space.wait()
+            if st.interrupted or self._channel.finished:
                 return
-        if self._first_push_at is None:
-            self._first_push_at = self._clock()
-        self._texts.append(text)
-        self._unsent_chars += len(text)
-        self._wake.set()
+        if st.first_push_at is None:
+            st.first_push_at = self._clock()
+        st.texts.append(text)
+        st.unsent_chars += len(text)
+        st.chars_pushed += len(text)
+        st.notify()
 
     async def end(self) -> None:
         """No more text: flush what is left; the request completes after its audio."""
-        self._ended = True
-        self._wake.set()
+        self._state.ended = True
+        self._state.notify()
 
     async def interrupt(self) -> None:
-        """Stop now: ``Clear`` is sent and ``AudioEnd(INTERRUPTED)`` is the last event."""
-        if self._interrupted or self._channel.finished:
+        """Stop now: ``AudioEnd(INTERRUPTED)`` is the next and last event; ``Clear`` is sent.
+
+        Safe at any time (before any text, after the end, twice): once the request is over it
+        does nothing.
+        """
+        st = self._state
+        if st.interrupted or self._channel.finished:
             return
-        self._interrupted = True
-        self._span.event("interrupt")
+        st.interrupted = True
+        st.span.event("interrupt")
         self._finish(EndReason.INTERRUPTED, discard_audio=True)
-        self._wake.set()
-        self._space.set()
+        self._tts.pool.abandon(self)  # leave the queue if it waits for a socket
+        st.notify()
+        st.space.set()
 
     async def aclose(self) -> None:
-        """Interrupt if unfinished and wait for the driver to let go of its socket."""
+        """Interrupt if unfinished and wait for the driver to let go of its socket (idempotent).
+
+        The driver gets ``timeouts.close_s`` to finish (send ``Clear``, release the socket);
+        past it, it is cancelled and its socket aborted.
+        """
         await self.interrupt()
-        grace = self._options.timeouts.close_s
         try:
-            await asyncio.wait_for(asyncio.shield(self._driver), grace)
+            await asyncio.wait_for(asyncio.shield(self._driver), self._options.timeouts.close_s)
         except TimeoutError:
             self._driver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,6 +182,11 @@ class SpeakStream:
     def done(self) -> bool:
         """True once the final event is queued."""
         return self._channel.finished
+
+    @property
+    def buffered_audio_bytes(self) -> int:
+        """Audio queued for the consumer and not yet taken."""
+        return self._channel.audio_queued()
 
     def __aiter__(self) -> SpeakStream:
         return self
@@ -187,17 +199,35 @@ class SpeakStream:
             if self._first_yield_at is None:
                 self._first_yield_at = self._clock()
             self._yielded_bytes += len(event.data)
+            self._hooks.on_audio(len(event.data), self._pcm.duration_ms(len(event.data)) / 1e3)
+        elif isinstance(event, Metric) and event.name == "ttfb":
+            event = self._ttfb()
         elif isinstance(event, AudioEnd):
-            interval = 0.0
-            if self._first_yield_at is not None:
-                interval = (self._clock() - self._first_yield_at) * 1000.0
-            event = dataclasses.replace(
-                event,
-                audio_bytes=self._yielded_bytes,
-                audio_ms=self._pcm.duration_ms(self._yielded_bytes),
-                interval_ms=interval,
-            )
+            event = self._final(event)
         return event
+
+    def _ttfb(self) -> Metric:
+        """TTFB as the caller sees it: first Speak (or POST) -> first audio yielded."""
+        st = self._state
+        now = self._clock()
+        ttfb = now - (st.first_speak_at if st.first_speak_at is not None else now)
+        transport = (self._transport or Transport.WEBSOCKET).value
+        self._hooks.on_ttfb(ttfb, transport)
+        st.span.event("first_audio", {"ttfb_ms": ttfb * 1000.0})
+        if st.first_push_at is not None:
+            self._hooks.on_first_token_to_audio(now - st.first_push_at)
+        return Metric(self.request_id, "ttfb", ttfb * 1000.0)
+
+    def _final(self, event: AudioEnd) -> AudioEnd:
+        interval = 0.0
+        if self._first_yield_at is not None:
+            interval = (self._clock() - self._first_yield_at) * 1000.0
+        return dataclasses.replace(
+            event,
+            audio_bytes=self._yielded_bytes,
+            audio_ms=self._pcm.duration_ms(self._yielded_bytes),
+            interval_ms=interval,
+        )
 
     # -- driver -------------------------------------------------------------------------------
 
@@ -211,28 +241,29 @@ class SpeakStream:
             raise
         except Exception as exc:  # a bug: never leave the caller hanging
             log.exception("request %s failed unexpectedly", self.request_id)
-            self._fail(InternalError(f"unexpected {type(exc).__name__}: {exc}"))
+            self._fail(InternalError(f"unexpected {type(exc).__name__}"))
         finally:
-            self._space.set()
+            self._state.space.set()
 
     async def _run(self) -> None:
-        while not (self._ended or self._interrupted or any(t.strip() for t in self._texts)):
-            await self._wait()
-        if self._interrupted:
+        st = self._state
+        while not (st.ended or st.interrupted or st.has_text):
+            await st.wait()
+        if st.interrupted:
             return
-        if not any(t.strip() for t in self._texts):
+        if not st.has_text:
             self._finish(EndReason.COMPLETED)
             return
-        if self._options.transport == "rest":
-            await self._run_rest(fallback=False)
+        if self._mode == "rest":
+            await self._serve_rest(fallback=False)
             return
         budget = RetryBudget(self._options.retry.policy(), self._clock())
         while True:
             try:
-                await self._attempt()
+                await self._serve_socket()
                 return
             except DeepgramTTSError as exc:
-                if self._interrupted:
+                if st.interrupted:
                     return
                 if not await self._recover(exc, budget):
                     return
@@ -243,22 +274,25 @@ class SpeakStream:
         Raises:
             DeepgramTTSError: ``exc`` when nothing more can be done.
         """
-        fallback = self._options.transport == "auto" and not self._audio_started
+        audio_seen = self._state.phases.audio_started or self._announced
+        fallback = self._mode == "auto" and not audio_seen
         if isinstance(exc, CircuitOpenError):
             if fallback:
-                await self._run_rest(fallback=True)
+                await self._serve_rest(fallback=True)
                 return False
             raise exc
-        if self._audio_started or not is_retryable(exc):
+        if audio_seen or not is_retryable(exc):
             raise exc
         delay = budget.next_delay(self._clock(), exc.retry_after_s)
         if delay is None:
             if fallback and exc.error_class is ErrorClass.TRANSIENT:
-                await self._run_rest(fallback=True)
+                await self._serve_rest(fallback=True)
                 return False
             raise exc
         self._hooks.on_reconnect(exc.error_class.value)
-        self._span.event("reconnect", {"error_class": exc.error_class.value, "delay_s": delay})
+        self._state.span.event(
+            "reconnect", {"error_class": exc.error_class.value, "delay_s": delay}
+        )
         log.info(
             "request %s: retrying in %.2f s after %s",
             self.request_id,
@@ -266,256 +300,104 @@ class SpeakStream:
             exc.message,
             extra={"request_id": self.request_id, "error_class": exc.error_class.value},
         )
-        await self._wait(delay)
-        return not self._interrupted
+        await self._state.wait(delay)  # an interrupt cuts the wait short
+        return not self._state.interrupted
 
-    async def _attempt(self) -> None:
-        """One try over one socket; returns when the request completed or was interrupted."""
-        conn = await self._tts.pool.acquire(self)
-        self._begin_attempt(conn)
-        cleared = False
-        try:
-            cleared = await self._speak_over(conn)
-        except DeepgramTTSError as exc:
-            # The server's state for this socket is unknown now (buffered text, audio in
-            # flight): never reuse it.
-            self._tts.pool.record_request_failure(exc)
-            conn.abort()
-            raise
-        finally:
-            self._conn = None
-            if cleared:
-                self._tts.pool.release_after_clear(conn)
-            else:
-                self._tts.pool.release(conn)
-
-    def _begin_attempt(self, conn: Connection) -> None:
+    async def _serve_socket(self) -> None:
+        """One attempt over one socket; returns when the request completed or was interrupted."""
+        pool = self._tts.pool
+        conn = await pool.acquire(self)
+        if conn is None:
+            return  # interrupted while waiting for a socket
         if self._transport is None:
             self._hooks.on_request_start(Transport.WEBSOCKET.value)
         self._transport = Transport.WEBSOCKET
-        self._conn = conn
-        self._conn_error = conn.error
-        self._outstanding = 0
-        self._refused = False
-        self._first_flush_at = None
-        self._unsent_chars = sum(len(t) for t in self._texts)
-
-    async def _speak_over(self, conn: Connection) -> bool:
-        """Send the request's text over ``conn``; True when it ended by a Clear."""
-        policy = self._options.segmenter
-        limit = min(
-            policy.max_speak_chars,
-            self._options.limits.max_speak_chars,
-            self._options.limits.chars_per_window,
-        )
-        segmenter = Segmenter(dataclasses.replace(policy, max_speak_chars=limit))
-        sent = 0
-        final_sent = False
-        while True:
-            self._wake.clear()
-            if self._interrupted:
-                return await self._clear(conn)
-            self._check_conn()
-            while sent < len(self._texts) and not self._interrupted:
-                actions = segmenter.push(self._texts[sent], conn.flushes.remaining(self._clock()))
-                self._unsent_chars -= len(self._texts[sent])
-                sent += 1
-                self._space.set()
-                for action in actions:
-                    await self._perform(conn, action)
-            if self._ended and not final_sent and not self._interrupted:
-                for action in segmenter.end():
-                    await self._perform(conn, action)
-                final_sent = True
-            if self._refused and not self._interrupted:
-                self._refused = False
-                await self._perform(conn, FlushPoint("retry"))
-            if final_sent and self._outstanding == 0 and not self._interrupted:
-                self._finish(EndReason.COMPLETED)
-                return False
-            if self._audio_started:
-                del self._texts[:sent]  # no replay is possible any more
-                sent = 0
-            await self._wait_activity(final_sent)
-
-    async def _perform(self, conn: Connection, action: SpeakText | FlushPoint) -> None:
-        if isinstance(action, SpeakText):
-            window, amount = conn.chars, len(action.text)
-        else:
-            window, amount = conn.flushes, 1
-        if not await self._wait_budget(window, amount):
-            return  # interrupted
-        if isinstance(action, SpeakText):
-            if self._first_speak_at is None:
-                self._first_speak_at = self._clock()
-            await conn.send(Speak(action.text), self.request_id)
-            return
-        now = self._clock()
-        if self._outstanding == 0:
-            self._last_activity = now
-        if self._first_flush_at is None:
-            self._first_flush_at = now
-        self._outstanding += 1
-        self._span.event("flush")
-        await conn.send(Flush(), self.request_id)
-
-    def _check_conn(self) -> None:
-        """Raise the error that ended the socket, if it ended."""
-        if self._conn_error is not None and not self._interrupted:
-            raise self._conn_error
-
-    async def _wait_budget(self, window: SlidingWindow, amount: int) -> bool:
-        """Wait until ``amount`` fits in the socket's ``window``; False if interrupted.
-
-        Raises:
-            DeepgramTTSError: the socket ended while waiting.
-        """
-        while True:
-            self._check_conn()
-            if self._interrupted:
-                return False
-            delay = window.available_at(amount, self._clock()) - self._clock()
-            if delay == float("inf"):
-                raise InternalError("a message larger than the connection's budget")
-            if delay <= 0:
-                return True
-            await self._wait(delay)  # woken early by audio or acks: check again
-
-    async def _wait_activity(self, final_sent: bool) -> None:
-        self._check_conn()
-        deadline, phase = self._deadline(final_sent)
-        if deadline is None:
-            await self._wait()
-            return
-        remaining = deadline - self._clock()
-        if remaining <= 0 or not await self._wait(remaining):
-            timeouts = self._options.timeouts
-            limit = {
-                "first_audio": timeouts.first_audio_s,
-                "stall": timeouts.stall_s,
-                "flush": timeouts.flush_s,
-                "request": timeouts.request_s or 0.0,
-            }[phase]
-            raise PhaseTimeoutError(phase, limit, request_id=self._deepgram_request_id())
-
-    def _deadline(self, final_sent: bool) -> tuple[float | None, str]:
-        timeouts = self._options.timeouts
-        candidates: list[tuple[float, str]] = []
-        if self._outstanding > 0:
-            if not self._audio_started and self._first_flush_at is not None:
-                candidates.append((self._first_flush_at + timeouts.first_audio_s, "first_audio"))
-            elif final_sent:
-                candidates.append((self._last_activity + timeouts.flush_s, "flush"))
-            else:
-                candidates.append((self._last_activity + timeouts.stall_s, "stall"))
-        if timeouts.request_s is not None:
-            candidates.append((self._started_at + timeouts.request_s, "request"))
-        if not candidates:
-            return None, ""
-        return min(candidates)
-
-    async def _wait(self, limit_s: float | None = None) -> bool:
-        """Wait for a wake-up (True) or ``limit_s`` seconds (False)."""
+        attempt = SocketAttempt(self._state, conn, self._deliver_websocket)
+        self._attempt = attempt
+        cleared = False
         try:
-            await asyncio.wait_for(self._wake.wait(), limit_s)
-        except TimeoutError:
-            return False
+            cleared = await attempt.run()
+        except DeepgramTTSError as exc:
+            # The server's state for this socket is unknown now (buffered text, audio in
+            # flight): never reuse it.
+            pool.record_request_failure(exc)
+            conn.abort()
+            raise
+        except BaseException:  # cancelled: same, the socket's state is unknown
+            conn.abort()
+            raise
         finally:
-            self._wake.clear()
-        return True
+            self._attempt = None
+            if cleared:
+                pool.release_after_clear(conn)
+            else:
+                pool.release(conn)
+        self._finish(EndReason.COMPLETED)  # no-op when interrupted
 
-    async def _clear(self, conn: Connection) -> bool:
-        """Send Clear when this request sent anything; True if the socket must await Cleared."""
-        if self._first_speak_at is None and self._outstanding == 0:
-            return False
-        try:
-            await conn.send(Clear(), self.request_id)
-        except DeepgramTTSError:
-            return False
-        return True
-
-    # -- events from the socket (reader task) -------------------------------------------------
+    # -- what the socket receives (Owner protocol of the connection) --------------------------
 
     async def on_outcome(self, outcome: ClientOutcome[str]) -> None:
-        """Called by the connection's reader with what arrived for this request."""
-        if isinstance(outcome, AudioReceived):
-            await self._on_audio(outcome.data, Transport.WEBSOCKET)
-        elif isinstance(outcome, FlushAcked):
-            self._outstanding = max(0, self._outstanding - 1)
-            self._last_activity = self._clock()
-        elif isinstance(outcome, FlushRefused):
-            self._outstanding = max(0, self._outstanding - 1)
-            self._refused = True
-        elif isinstance(outcome, ServerReported):
-            self._on_report(outcome.message)
-        elif isinstance(outcome, Ignored):
-            log.debug(
-                "request %s: ignored %s",
-                self.request_id,
-                outcome.why,
-                extra={"request_id": self.request_id},
-            )
-        self._wake.set()
-
-    def _on_report(self, message: WarningMessage | ErrorMessage) -> None:
-        if isinstance(message, WarningMessage):
-            self._hooks.on_warning(message.code)
-            log.warning(
-                "Deepgram warning %s: %s",
-                message.code,
-                message.message,
-                extra={"request_id": self.request_id},
-            )
-            return
-        self._conn_error = ServerError(
-            f"Deepgram sent an error: {message.code} {message.message}".strip(),
-            request_id=self._deepgram_request_id(),
-            vendor_code=message.code or None,
-        )
-        if self._conn is not None:
-            self._conn.abort()  # an undocumented Error: do not trust the socket any more
+        """Called by the connection's reader with what arrived while this request owns it."""
+        attempt = self._attempt
+        if attempt is not None:
+            await attempt.on_outcome(outcome)
+        elif isinstance(outcome, AudioReceived):
+            self._hooks.on_stale_audio_dropped(len(outcome.data))
 
     def on_connection_lost(self, error: DeepgramTTSError) -> None:
         """Called by the connection when its socket is gone."""
-        if self._conn_error is None:
-            self._conn_error = error
-        self._wake.set()
+        attempt = self._attempt
+        if attempt is not None:
+            attempt.on_connection_lost(error)
+
+    # -- audio intake -------------------------------------------------------------------------
+
+    async def _deliver_websocket(self, data: bytes) -> None:
+        await self._on_audio(data, Transport.WEBSOCKET)
 
     async def _on_audio(self, data: bytes, transport: Transport) -> None:
-        if self._interrupted or self._channel.finished or self._conn_error is not None:
+        """Queue ``data`` for the consumer as whole samples (waits while the queue is full)."""
+        if self._state.interrupted or self._channel.finished:
             self._hooks.on_stale_audio_dropped(len(data))
             return
         aligned = self._framer.feed(data)
         if not aligned:
             return
-        now = self._clock()
-        self._last_activity = now
-        if not self._audio_started:
-            self._audio_started = True
-            await self._channel.put(AudioStart(self.request_id, transport, self._pcm))
-            start = self._first_speak_at if self._first_speak_at is not None else now
-            ttfb = now - start
-            await self._channel.put(Metric(self.request_id, "ttfb", ttfb * 1000.0))
-            self._hooks.on_ttfb(ttfb, transport.value)
-            self._span.event("first_audio", {"ttfb_ms": ttfb * 1000.0})
-            if self._first_push_at is not None:
-                self._hooks.on_first_token_to_audio(now - self._first_push_at)
-        if await self._channel.put(AudioChunk(self.request_id, aligned)):
-            self._audio_bytes += len(aligned)
-            self._hooks.on_audio(len(aligned), self._pcm.duration_ms(len(aligned)) / 1000.0)
+        if not self._announced:
+            self._announced = True
+            await self._put(AudioStart(self.request_id, transport, self._pcm))
+            await self._put(Metric(self.request_id, "ttfb", 0.0))  # measured when yielded
+        if await self._put(AudioChunk(self.request_id, aligned)):
+            self._queued_bytes += len(aligned)
         else:
             self._hooks.on_stale_audio_dropped(len(aligned))
 
+    async def _put(self, event: SpeakEvent) -> bool:
+        """Queue ``event``; while the consumer holds us up, the server's deadlines pause."""
+        st = self._state
+        blocked = self._channel.full
+        if blocked:
+            st.phases.on_blocked(self._clock())
+            st.notify()
+        try:
+            return await self._channel.put(event)
+        finally:
+            if blocked:
+                st.phases.on_unblocked(self._clock())
+                st.notify()
+
     # -- REST ---------------------------------------------------------------------------------
 
-    async def _run_rest(self, fallback: bool) -> None:
-        while not (self._ended or self._interrupted):
-            await self._wait()
-        if self._interrupted:
+    async def _serve_rest(self, fallback: bool) -> None:
+        """Speak the whole text over REST (after ``end()``), in pieces of <= 2000 characters."""
+        st = self._state
+        while not (st.ended or st.interrupted):
+            await st.wait()
+        if st.interrupted:
             return
         if fallback:
             self._hooks.on_rest_fallback()
-            self._span.event("fallback", {"transport": "rest"})
+            st.span.event("fallback", {"transport": "rest"})
             log.info(
                 "request %s: served over REST",
                 self.request_id,
@@ -524,17 +406,35 @@ class SpeakStream:
         if self._transport is None:
             self._hooks.on_request_start(Transport.REST.value)
         self._transport = Transport.REST
-        self._conn_error = None  # a failed socket attempt must not gate REST audio
         self._framer.reset()
-        text = "".join(self._texts)
-        self._first_speak_at = self._clock()
-        for piece in split_for_speak(text.strip(), REST_MAX_CHARS):
-            self._hooks.on_characters(len(piece))
-            async for chunk in self._tts.rest.stream(piece):
-                if self._interrupted:
-                    return
-                await self._on_audio(chunk, Transport.REST)
+        if st.first_speak_at is None:
+            st.first_speak_at = self._clock()
+        limit = self._options.timeouts.request_s
+        remaining = None if limit is None else st.phases.started_at + limit - self._clock()
+        try:
+            async with asyncio.timeout(remaining):
+                await self._post_all("".join(st.texts).strip())
+        except TimeoutError:
+            raise PhaseTimeoutError("request", limit or 0.0) from None
         self._finish(EndReason.COMPLETED)
+
+    async def _post_all(self, text: str) -> None:
+        st = self._state
+        for piece in split_for_speak(text, REST_MAX_CHARS):
+            self._hooks.on_characters(len(piece))
+            async with contextlib.aclosing(self._tts.rest.stream(piece)) as chunks:
+                async for chunk in chunks:
+                    if st.interrupted:
+                        return
+                    await self._deliver_rest(chunk)
+
+    async def _deliver_rest(self, chunk: bytes) -> None:
+        """Queue a REST chunk; a consumer that takes nothing for ``consumer_s`` ends it."""
+        limit = self._options.timeouts.consumer_s
+        try:
+            await asyncio.wait_for(self._on_audio(chunk, Transport.REST), limit)
+        except TimeoutError:
+            raise PhaseTimeoutError("consumer", limit or 0.0) from None
 
     # -- ending -------------------------------------------------------------------------------
 
@@ -563,32 +463,32 @@ class SpeakStream:
     def _finish(
         self, reason: EndReason, error: Error | None = None, discard_audio: bool = False
     ) -> None:
+        """Queue the final event (once); ``AudioEnd``'s counts are set when it is yielded."""
         if self._channel.finished:
             return
         end = AudioEnd(
             request_id=self.request_id,
             reason=reason,
-            audio_ms=self._pcm.duration_ms(self._audio_bytes),
+            audio_ms=0.0,
             interval_ms=0.0,
-            audio_bytes=self._audio_bytes,
+            audio_bytes=0,
             transport=self._transport,
         )
         self._channel.finish(end, error=error, discard_audio=discard_audio)
-        if self._channel.dropped_bytes:
-            self._hooks.on_stale_audio_dropped(self._channel.dropped_bytes)
-        self._span.end(
+        self._state.space.set()
+        dropped = self._channel.dropped_bytes
+        if dropped:
+            self._hooks.on_stale_audio_dropped(dropped)
+        self._state.span.end(
             reason.value,
             {"deepgram_tts2.transport": "" if self._transport is None else self._transport.value},
         )
         self._hooks.on_request_end(
             reason.value,
             None if self._transport is None else self._transport.value,
-            self._pcm.duration_ms(self._audio_bytes - self._channel.dropped_bytes) / 1000.0,
-            sum(len(t) for t in self._texts),
+            self._pcm.duration_ms(self._queued_bytes - dropped) / 1000.0,
+            self._state.chars_pushed,
         )
-
-    def _deepgram_request_id(self) -> str | None:
-        return None if self._conn is None else self._conn.deepgram_request_id
 
 
 def monotonic() -> float:

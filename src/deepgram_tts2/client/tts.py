@@ -24,7 +24,7 @@ from types import TracebackType
 from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, SpeakEvent
 from deepgram_tts2.client.pool import ConnectionInfo, ConnectionPool
 from deepgram_tts2.client.rest import RestClient
-from deepgram_tts2.client.stream import SpeakStream, monotonic
+from deepgram_tts2.client.stream import SpeakStream, TransportMode, monotonic
 from deepgram_tts2.exceptions import ClientClosedError, InputError
 from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
 from deepgram_tts2.observability.logs import register_secret
@@ -32,6 +32,8 @@ from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
 from deepgram_tts2.observability.server import MetricsServer
 from deepgram_tts2.observability.tracing import NoTracing, RequestTracer
 from deepgram_tts2.options import TTSOptions
+from deepgram_tts2.protocol.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.segmenter import split_for_speak
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
 
 log = logging.getLogger("deepgram_tts2.client")
@@ -48,6 +50,13 @@ class ClientState:
     connections: tuple[ConnectionInfo, ...]
     queued_requests: int
     open_streams: int
+    pool_size: int = 0
+    buffered_audio_bytes: int = 0
+
+    @property
+    def idle_connections(self) -> int:
+        """Sockets ready to serve a request now."""
+        return sum(1 for c in self.connections if c.state == "open")
 
     @property
     def ready(self) -> bool:
@@ -140,15 +149,21 @@ class DeepgramTTS:
     ) -> None:
         await self.aclose()
 
-    def stream(self, request_id: str | None = None) -> SpeakStream:
+    def stream(
+        self, request_id: str | None = None, *, transport: TransportMode | None = None
+    ) -> SpeakStream:
         """A new request. Push text into it and iterate it for events.
+
+        Args:
+            request_id: the id events carry (a random one when None).
+            transport: override ``options.transport`` for this request.
 
         Raises:
             ClientClosedError: after ``aclose()``.
         """
         if self._closed:
             raise ClientClosedError("the client is closed")
-        stream = SpeakStream(self, request_id)
+        stream = SpeakStream(self, request_id, transport=transport)
         self._streams.add(stream)
         stream._driver.add_done_callback(lambda _t: self._forget(stream))
         return stream
@@ -169,7 +184,8 @@ class DeepgramTTS:
             await stream.aclose()
 
     async def synthesize(self, text: str) -> bytes:
-        """Raw PCM of ``text`` over REST (the whole body).
+        """Raw PCM of ``text`` over REST (the whole body; text over 2000 characters is sent in
+        several requests, in order).
 
         Raises:
             InputError: blank text.
@@ -177,8 +193,28 @@ class DeepgramTTS:
         """
         if not text.strip():
             raise InputError("nothing to synthesize: the text is blank")
-        chunks = [chunk async for chunk in self.rest.stream(text)]
-        return b"".join(chunks)
+        audio = bytearray()
+        for piece in split_for_speak(text.strip(), REST_MAX_CHARS):
+            self.hooks.on_characters(len(piece))
+            async for chunk in self.rest.stream(piece):
+                audio += chunk
+        return bytes(audio)
+
+    async def synthesize_events(
+        self, text: str, request_id: str | None = None
+    ) -> AsyncIterator[SpeakEvent]:
+        """Events of one complete text served over REST only (same grammar as a stream).
+
+        Failures arrive as ``Error`` + ``AudioEnd(ERROR)``, never as exceptions.
+        """
+        stream = self.stream(request_id, transport="rest")
+        try:
+            await stream.push(text)
+            await stream.end()
+            async for event in stream:
+                yield event
+        finally:
+            await stream.aclose()
 
     async def synthesize_pcm(self, text: str) -> bytes:
         """Raw PCM of ``text`` over the WebSocket (REST fallback); raises the request's error."""
@@ -211,4 +247,6 @@ class DeepgramTTS:
             connections=tuple(self.pool.snapshot()),
             queued_requests=self.pool.queued,
             open_streams=sum(1 for s in self._streams if not s.done),
+            pool_size=self.options.limits.pool_size,
+            buffered_audio_bytes=sum(s.buffered_audio_bytes for s in self._streams),
         )

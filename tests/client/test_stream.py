@@ -1,0 +1,171 @@
+"""SpeakStream: backpressure, abandoned consumers, TTFB, leaving the queue, text bounds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from deepgram_tts2 import MetricsHooks
+from deepgram_tts2.client.events import AudioChunk, EndReason, Metric
+from deepgram_tts2.emulator.config import Pacing
+from tests.client.conftest import ClientFactory, Outcome, drain, speak, tone_bytes
+from tests.conftest import EmulatorFactory, eventually
+
+SLOW = Pacing(first_audio_ms=0, per_char_ms=0, chunk_ms=20, realtime_factor=2.0)
+TEXT = "A sentence that is long enough to fill a small queue many times over."
+
+
+class Timing(MetricsHooks):
+    def __init__(self) -> None:
+        self.ttfb: list[float] = []
+        self.first_token: list[float] = []
+        self.audio_bytes = 0
+
+    def on_ttfb(self, seconds: float, transport: str) -> None:
+        self.ttfb.append(seconds)
+
+    def on_first_token_to_audio(self, seconds: float) -> None:
+        self.first_token.append(seconds)
+
+    def on_audio(self, nbytes: int, seconds: float) -> None:
+        self.audio_bytes += nbytes
+
+
+async def test_a_slow_consumer_is_not_a_server_stall(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory()  # instant: all audio arrives at once
+    client = await client_factory(
+        emulator,
+        limits={"audio_queue_chunks": 4},
+        timeouts={"stall_s": 0.2, "flush_s": 0.2, "first_audio_s": 0.5},
+    )
+    stream = client.stream()
+    await stream.push(TEXT)
+    await stream.end()
+    outcome = Outcome()
+    largest_queue = 0
+    async with asyncio.timeout(20):
+        async for event in stream:
+            outcome.events.append(event)
+            largest_queue = max(largest_queue, client.state.buffered_audio_bytes)
+            if isinstance(event, AudioChunk):
+                # a consumer far slower than the server, with a pause longer than any deadline
+                await asyncio.sleep(0.5 if len(outcome.events) == 10 else 0.002)
+    outcome.check_grammar()
+    assert outcome.end.reason is EndReason.COMPLETED
+    assert len(outcome.audio) == tone_bytes(TEXT)
+    assert largest_queue <= 4 * 1920  # bounded: 4 chunks of 40 ms at 24 kHz
+
+
+async def test_an_abandoned_consumer_frees_the_socket(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory()
+    client = await client_factory(
+        emulator,
+        limits={"audio_queue_chunks": 2, "pool_size": 1},
+        timeouts={"consumer_s": 0.2},
+    )
+    stream = client.stream()
+    await stream.push(TEXT)
+    await stream.end()
+
+    async def read_a_little() -> None:
+        async for _ in stream:
+            await asyncio.sleep(10)  # stuck (or cancelled below) without ever calling aclose()
+
+    reader = asyncio.create_task(read_a_little())
+    await asyncio.sleep(0.05)
+    reader.cancel()
+    await asyncio.gather(reader, return_exceptions=True)
+    async with asyncio.timeout(5):
+        after = await speak(client, "Next.")  # the only socket came back
+    assert len(after.audio) == tone_bytes("Next.")
+    leftover = await drain(stream)
+    assert leftover.end.reason is EndReason.ERROR
+    assert leftover.error is not None
+    assert "consumer timed out" in leftover.error.message
+
+
+async def test_ttfb_is_measured_to_the_first_audio_yielded(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(pacing=Pacing(first_audio_ms=50, per_char_ms=0))
+    hooks = Timing()
+    client = await client_factory(emulator, hooks=hooks)
+    outcome = await speak(client, "Measure me.")
+    metric = outcome.events[1]
+    assert isinstance(metric, Metric)
+    assert metric.name == "ttfb"
+    assert metric.value >= 50  # the emulator held the first audio back for 50 ms
+    assert hooks.ttfb == [metric.value / 1000.0]
+    assert len(hooks.first_token) == 1
+    assert hooks.first_token[0] >= hooks.ttfb[0]  # the first push came before the first Speak
+    assert hooks.audio_bytes == len(outcome.audio)
+
+
+async def test_a_queued_request_that_is_interrupted_leaves_the_queue_at_once(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(pacing=SLOW)
+    client = await client_factory(
+        emulator, limits={"pool_size": 1}, timeouts={"close_s": 30, "stall_s": 30}
+    )
+    first = client.stream("first")
+    await first.push(TEXT)
+    await first.end()
+    queued = client.stream("queued")
+    await queued.push("Never spoken.")
+    await queued.end()
+    await eventually(lambda: client.state.queued_requests == 1)
+    async with asyncio.timeout(2):  # far below close_s: nothing waits for a socket
+        await queued.interrupt()
+        await queued.aclose()
+    assert client.state.queued_requests == 0
+    assert (await drain(queued)).kinds == ["AudioEnd"]
+    await first.interrupt()
+    await first.aclose()
+
+
+async def test_push_waits_while_too_much_text_is_unsent(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(pacing=SLOW)
+    client = await client_factory(
+        emulator, limits={"pool_size": 1, "max_pending_chars": 40}, timeouts={"stall_s": 30}
+    )
+    busy = client.stream()
+    await busy.push(TEXT)
+    await busy.end()
+    waiting = client.stream()  # no socket for it: its text stays unsent
+    await waiting.push("x" * 30 + " ")
+    pushing = asyncio.create_task(waiting.push("y" * 30 + "."))
+    await asyncio.sleep(0.05)
+    assert not pushing.done()  # over the bound: push waits
+    await busy.interrupt()  # the socket frees up, the text is sent, push returns
+    async with asyncio.timeout(5):
+        await pushing
+        await waiting.end()
+        outcome = await drain(waiting)
+    outcome.check_grammar()
+    assert outcome.end.reason is EndReason.COMPLETED
+
+
+async def test_aclose_does_not_wait_for_a_slow_handshake(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(
+        faults={"faults": [{"kind": "delay_handshake", "delay_ms": 3000, "connections": 1}]}
+    )
+    client = await client_factory(
+        emulator, limits={"prewarm": 0}, timeouts={"close_s": 0.1, "connect_s": 10}
+    )
+    stream = client.stream()
+    await stream.push(TEXT)
+    await stream.end()
+    await eventually(lambda: emulator.total_connections == 1)  # the handshake hangs
+    async with asyncio.timeout(1):
+        await stream.aclose()  # the driver gets close_s, then is cancelled mid-handshake
+    assert (await drain(stream)).end.reason is EndReason.INTERRUPTED
+    after = await speak(client, "Clean.")
+    assert len(after.audio) == tone_bytes("Clean.")
