@@ -24,16 +24,16 @@ from pydantic import (
 
 from deepgram_tts2.exceptions import ConfigurationError
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding, PcmFormat
-from deepgram_tts2.protocol.limits import (
+from deepgram_tts2.protocol.v1.limits import (
     BUDGET_WINDOW_S,
     CHARS_PER_WINDOW,
     CONNECTION_LIFETIME_S,
     FLUSHES_PER_WINDOW,
     MAX_SPEAK_CHARS,
 )
-from deepgram_tts2.protocol.models import DEFAULT_CLIENT_MODEL, is_well_formed_model
-from deepgram_tts2.protocol.segmenter import SegmenterPolicy
-from deepgram_tts2.protocol.url import SPEED_RANGE, ExtraValue, SpeakParams, format_extra
+from deepgram_tts2.protocol.v1.models import DEFAULT_CLIENT_MODEL, is_well_formed_model
+from deepgram_tts2.protocol.v1.segmenter import SegmenterPolicy
+from deepgram_tts2.protocol.v1.url import SPEED_RANGE, ExtraValue, SpeakParams, format_extra
 from deepgram_tts2.resilience.backoff import BackoffPolicy
 from deepgram_tts2.resilience.breaker import BreakerPolicy
 

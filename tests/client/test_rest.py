@@ -17,7 +17,7 @@ from deepgram_tts2 import (
 )
 from deepgram_tts2.client.events import AudioStart, EndReason, Transport
 from deepgram_tts2.emulator.server import Emulator
-from deepgram_tts2.protocol.segmenter import split_for_speak
+from deepgram_tts2.protocol.v1.segmenter import split_for_speak
 from tests.client.conftest import ClientFactory, Outcome, speak, tone_bytes
 from tests.conftest import EmulatorFactory
 

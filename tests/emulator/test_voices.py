@@ -11,7 +11,7 @@ from deepgram_tts2.emulator.voices import (
     synthesize,
     voice_for_model,
 )
-from deepgram_tts2.protocol.models import KNOWN_MODELS
+from deepgram_tts2.protocol.v1.models import KNOWN_MODELS
 
 
 def rms(samples: np.ndarray) -> float:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepgram_tts2.protocol.limits import SlidingWindow
+from deepgram_tts2.protocol.v1.limits import SlidingWindow
 
 
 def test_amounts_expire_after_the_window() -> None:

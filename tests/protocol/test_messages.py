@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deepgram_tts2.protocol.errors import CloseReason
-from deepgram_tts2.protocol.messages import (
+from deepgram_tts2.protocol.v1.messages import (
     Audio,
     Clear,
     Cleared,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from deepgram_tts2.protocol.errors import ErrorBody
-from deepgram_tts2.protocol.rest import (
+from deepgram_tts2.protocol.v1.rest import (
     RestError,
     error_body,
     parse_error_body,

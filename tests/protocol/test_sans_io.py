@@ -23,10 +23,10 @@ def _imported_roots(path: pathlib.Path) -> set[str]:
 
 def test_protocol_package_imports_no_io_library() -> None:
     package_dir = pathlib.Path(protocol.__file__).parent
-    files = sorted(package_dir.glob("*.py"))
+    files = sorted(package_dir.rglob("*.py"))
     assert len(files) >= 8
     offenders = {
-        f.name: sorted(_imported_roots(f) & FORBIDDEN_MODULES)
+        str(f.relative_to(package_dir)): sorted(_imported_roots(f) & FORBIDDEN_MODULES)
         for f in files
         if _imported_roots(f) & FORBIDDEN_MODULES
     }

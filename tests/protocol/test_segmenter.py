@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepgram_tts2.protocol.limits import SlidingWindow
-from deepgram_tts2.protocol.segmenter import (
+from deepgram_tts2.protocol.v1.limits import SlidingWindow
+from deepgram_tts2.protocol.v1.segmenter import (
     FlushPoint,
     SegmentAction,
     Segmenter,

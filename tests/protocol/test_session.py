@@ -7,7 +7,23 @@ import json
 import pytest
 
 from deepgram_tts2.protocol.errors import CloseReason
-from deepgram_tts2.protocol.messages import (
+from deepgram_tts2.protocol.state import (
+    TransitionError,
+)
+from deepgram_tts2.protocol.v1.client_session import (
+    AudioReceived,
+    ClearAcked,
+    ClientSession,
+    ClientState,
+    FlushAcked,
+    FlushRefused,
+    Ignored,
+    MetadataReceived,
+    ServerReported,
+    StaleAudio,
+)
+from deepgram_tts2.protocol.v1.messages import (
+    EXCESSIVE_FLUSH,
     Audio,
     Clear,
     Cleared,
@@ -22,27 +38,15 @@ from deepgram_tts2.protocol.messages import (
     parse_server,
     serialize_client,
 )
-from deepgram_tts2.protocol.session import (
-    EXCESSIVE_FLUSH,
-    AudioReceived,
+from deepgram_tts2.protocol.v1.server_session import (
     CancelSynthesis,
-    ClearAcked,
-    ClientSession,
-    ClientState,
     CloseDrain,
     CloseSocket,
-    FlushAcked,
-    FlushRefused,
-    Ignored,
-    MetadataReceived,
     SendControl,
-    ServerReported,
     ServerRules,
     ServerSession,
     ServerState,
-    StaleAudio,
     Synthesize,
-    TransitionError,
 )
 
 

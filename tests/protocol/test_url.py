@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from deepgram_tts2.protocol.audio import Container, Encoding
-from deepgram_tts2.protocol.url import (
+from deepgram_tts2.protocol.v1.url import (
     Api,
     QueryError,
     SpeakParams,

@@ -24,7 +24,7 @@ from deepgram_tts2.client.events import AudioChunk, AudioEnd, AudioStart, EndRea
 from deepgram_tts2.client.tts import DeepgramTTS
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.options import API_KEY_ENV, TTSOptions
-from deepgram_tts2.protocol.models import DEFAULT_CLIENT_MODEL
+from deepgram_tts2.protocol.v1.models import DEFAULT_CLIENT_MODEL
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

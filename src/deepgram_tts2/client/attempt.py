@@ -1,7 +1,7 @@
 """One try of a request over one WebSocket: send its text, pace it, wait for its audio.
 
 :meth:`SocketAttempt.run` feeds every pushed chunk through the sans-I/O
-:class:`~deepgram_tts2.protocol.segmenter.Segmenter` at once (Speak now; Flush at sentence ends,
+:class:`~deepgram_tts2.protocol.v1.segmenter.Segmenter` at once (Speak now; Flush at sentence ends,
 early for the first phrase, coalesced when the socket's flush budget is low), waits before any
 Speak or Flush that would not fit the socket's sliding-window budgets (so Deepgram never closes
 with ``1008 DATA-0001`` nor refuses a Flush), re-sends a refused Flush, and waits for the final
@@ -27,10 +27,7 @@ from deepgram_tts2.exceptions import (
     PhaseTimeoutError,
     ServerError,
 )
-from deepgram_tts2.protocol.limits import SlidingWindow
-from deepgram_tts2.protocol.messages import Clear, ErrorMessage, Flush, Speak
-from deepgram_tts2.protocol.segmenter import FlushPoint, Segmenter, SegmenterPolicy, SpeakText
-from deepgram_tts2.protocol.session import (
+from deepgram_tts2.protocol.v1.client_session import (
     AudioReceived,
     ClientOutcome,
     FlushAcked,
@@ -38,6 +35,9 @@ from deepgram_tts2.protocol.session import (
     Ignored,
     ServerReported,
 )
+from deepgram_tts2.protocol.v1.limits import SlidingWindow
+from deepgram_tts2.protocol.v1.messages import Clear, ErrorMessage, Flush, Speak
+from deepgram_tts2.protocol.v1.segmenter import FlushPoint, Segmenter, SegmenterPolicy, SpeakText
 
 log = logging.getLogger("deepgram_tts2.client")
 

@@ -10,9 +10,9 @@ States (a transition table, :data:`CONNECTION_TABLE`)::
 This module is the boundary where ``websockets`` exceptions are translated into the library's
 exception tree (:func:`handshake_error`, :func:`close_error`); nothing from ``websockets``
 escapes it. The reader task parses every frame with the sans-I/O parser, feeds the
-:class:`~deepgram_tts2.protocol.session.ClientSession` and hands the outcome to the connection's
-current *owner* (the request using it). Budgets (characters and flushes per window) are kept
-per connection with the same sliding window the emulator enforces.
+:class:`~deepgram_tts2.protocol.v1.client_session.ClientSession` and hands the outcome to
+the connection's current *owner* (the request using it). Budgets (characters and flushes per
+window) are kept per connection with the same sliding window the emulator enforces.
 """
 
 from __future__ import annotations
@@ -49,8 +49,20 @@ from deepgram_tts2.protocol.errors import (
     classify_http_status,
     parse_close_reason,
 )
-from deepgram_tts2.protocol.limits import SlidingWindow
-from deepgram_tts2.protocol.messages import (
+from deepgram_tts2.protocol.state import (
+    StateTable,
+)
+from deepgram_tts2.protocol.v1.client_session import (
+    ClearAcked,
+    ClientOutcome,
+    ClientSession,
+    FlushRefused,
+    MetadataReceived,
+    ServerReported,
+    StaleAudio,
+)
+from deepgram_tts2.protocol.v1.limits import SlidingWindow
+from deepgram_tts2.protocol.v1.messages import (
     Clear,
     ClientMessage,
     Close,
@@ -60,18 +72,8 @@ from deepgram_tts2.protocol.messages import (
     parse_server,
     serialize_client,
 )
-from deepgram_tts2.protocol.rest import HEADER_ERROR, HEADER_REQUEST_ID, parse_error_body
-from deepgram_tts2.protocol.session import (
-    ClearAcked,
-    ClientOutcome,
-    ClientSession,
-    FlushRefused,
-    MetadataReceived,
-    ServerReported,
-    StaleAudio,
-    StateTable,
-)
-from deepgram_tts2.protocol.url import build_url
+from deepgram_tts2.protocol.v1.rest import HEADER_ERROR, HEADER_REQUEST_ID, parse_error_body
+from deepgram_tts2.protocol.v1.url import build_url
 from deepgram_tts2.resilience.backoff import parse_retry_after
 
 log = logging.getLogger("deepgram_tts2.client")

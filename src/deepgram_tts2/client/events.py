@@ -14,22 +14,22 @@ request is yielded after its ``AudioEnd``.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
+from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.protocol.audio import PcmFormat
 from deepgram_tts2.protocol.errors import ErrorClass
 
 
-class Transport(enum.StrEnum):
+class Transport(StrEnum):
     """Which API served a request."""
 
     WEBSOCKET = "websocket"
     REST = "rest"
 
 
-class EndReason(enum.StrEnum):
+class EndReason(StrEnum):
     """Why a request ended. Values match TEN's ``TTSAudioEndReason`` via :attr:`ten_code`."""
 
     COMPLETED = "completed"

@@ -29,7 +29,7 @@ from deepgram_tts2.exceptions import (
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.audio import Container
 from deepgram_tts2.protocol.errors import ErrorClass, classify_http_status
-from deepgram_tts2.protocol.rest import HEADER_REQUEST_ID, parse_error_body, request_body
+from deepgram_tts2.protocol.v1.rest import HEADER_REQUEST_ID, parse_error_body, request_body
 from deepgram_tts2.resilience.backoff import parse_retry_after
 
 _BY_CLASS: dict[ErrorClass, type[DeepgramTTSError]] = {

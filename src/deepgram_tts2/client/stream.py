@@ -41,6 +41,7 @@ from deepgram_tts2.client.events import (
     Transport,
 )
 from deepgram_tts2.client.request import RequestState
+from deepgram_tts2.compat import TimeoutErrors
 from deepgram_tts2.exceptions import (
     AuthError,
     CircuitOpenError,
@@ -52,9 +53,12 @@ from deepgram_tts2.exceptions import (
 )
 from deepgram_tts2.protocol.audio import PcmFramer
 from deepgram_tts2.protocol.errors import ErrorClass
-from deepgram_tts2.protocol.limits import REST_MAX_CHARS
-from deepgram_tts2.protocol.segmenter import split_for_speak
-from deepgram_tts2.protocol.session import AudioReceived, ClientOutcome
+from deepgram_tts2.protocol.v1.client_session import (
+    AudioReceived,
+    ClientOutcome,
+)
+from deepgram_tts2.protocol.v1.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.v1.segmenter import split_for_speak
 from deepgram_tts2.resilience.backoff import RetryBudget
 
 if TYPE_CHECKING:
@@ -412,9 +416,8 @@ class SpeakStream:
         limit = self._options.timeouts.request_s
         remaining = None if limit is None else st.phases.started_at + limit - self._clock()
         try:
-            async with asyncio.timeout(remaining):
-                await self._post_all("".join(st.texts).strip())
-        except TimeoutError:
+            await asyncio.wait_for(self._post_all("".join(st.texts).strip()), remaining)
+        except TimeoutErrors:
             raise PhaseTimeoutError("request", limit or 0.0) from None
         self._finish(EndReason.COMPLETED)
 

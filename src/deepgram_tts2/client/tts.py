@@ -32,8 +32,8 @@ from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
 from deepgram_tts2.observability.server import MetricsServer
 from deepgram_tts2.observability.tracing import NoTracing, RequestTracer
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.limits import REST_MAX_CHARS
-from deepgram_tts2.protocol.segmenter import split_for_speak
+from deepgram_tts2.protocol.v1.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.v1.segmenter import split_for_speak
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
 
 log = logging.getLogger("deepgram_tts2.client")

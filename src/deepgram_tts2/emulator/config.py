@@ -20,8 +20,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from deepgram_tts2.protocol.messages import WarningShape
-from deepgram_tts2.protocol.session import CloseDrain
+from deepgram_tts2.protocol.v1.messages import WarningShape
+from deepgram_tts2.protocol.v1.server_session import (
+    CloseDrain,
+)
 
 
 class _Fault(BaseModel):

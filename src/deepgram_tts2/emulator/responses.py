@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from deepgram_tts2.protocol import rest as rest_protocol
+from deepgram_tts2.protocol.v1 import rest as rest_protocol
 
 
 def error_response(

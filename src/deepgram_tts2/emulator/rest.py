@@ -19,9 +19,9 @@ from deepgram_tts2.emulator.faults import ConnectionFaults
 from deepgram_tts2.emulator.responses import error_response
 from deepgram_tts2.emulator.voices import VoiceEngine, synthesize
 from deepgram_tts2.emulator.wsession import model_uuid
-from deepgram_tts2.protocol import rest as rest_protocol
 from deepgram_tts2.protocol.audio import content_type
-from deepgram_tts2.protocol.url import Api, SpeakParams
+from deepgram_tts2.protocol.v1 import rest as rest_protocol
+from deepgram_tts2.protocol.v1.url import Api, SpeakParams
 
 CHUNK_SAMPLES = 2400
 

@@ -37,12 +37,14 @@ from deepgram_tts2.emulator.responses import error_response
 from deepgram_tts2.emulator.rest import stream_rest_response
 from deepgram_tts2.emulator.wsession import WsSession
 from deepgram_tts2.observability.server import MetricsServer
-from deepgram_tts2.protocol import rest as rest_protocol
 from deepgram_tts2.protocol.audio import PcmFormat
-from deepgram_tts2.protocol.limits import REST_MAX_BODY_BYTES
-from deepgram_tts2.protocol.messages import WarningShape
-from deepgram_tts2.protocol.session import CloseDrain
-from deepgram_tts2.protocol.url import Api, QueryError, SpeakParams, parse_query
+from deepgram_tts2.protocol.v1 import rest as rest_protocol
+from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES
+from deepgram_tts2.protocol.v1.messages import WarningShape
+from deepgram_tts2.protocol.v1.server_session import (
+    CloseDrain,
+)
+from deepgram_tts2.protocol.v1.url import Api, QueryError, SpeakParams, parse_query
 
 log = logging.getLogger("deepgram_tts2.emulator")
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from deepgram_tts2.protocol.models import model_language
+from deepgram_tts2.protocol.v1.models import model_language
 
 Samples = npt.NDArray[np.int16]
 VoiceEngine = Literal["espeak", "tone"]

@@ -39,7 +39,7 @@ from deepgram_tts2.emulator.faults import ConnectionFaults, TriggeredFault
 from deepgram_tts2.emulator.voices import synthesize
 from deepgram_tts2.protocol.audio import PcmFormat
 from deepgram_tts2.protocol.errors import CloseReason, format_close_reason
-from deepgram_tts2.protocol.messages import (
+from deepgram_tts2.protocol.v1.messages import (
     Cleared,
     ErrorMessage,
     Flushed,
@@ -47,7 +47,7 @@ from deepgram_tts2.protocol.messages import (
     WarningMessage,
     serialize_server,
 )
-from deepgram_tts2.protocol.session import (
+from deepgram_tts2.protocol.v1.server_session import (
     CancelSynthesis,
     CloseSocket,
     SendControl,

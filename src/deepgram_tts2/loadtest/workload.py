@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import time
 from dataclasses import dataclass
 
 from deepgram_tts2.client.stream import SpeakStream
+from deepgram_tts2.compat import StrEnum
 
 SHORT_REPLIES = (
     "Sure, I can help with that.",
@@ -29,7 +29,7 @@ LONG_PARAGRAPHS = (
 )
 
 
-class Corpus(enum.StrEnum):
+class Corpus(StrEnum):
     """Which texts a run speaks."""
 
     SHORT = "short"

@@ -12,7 +12,7 @@ I/O; ``tests/protocol/test_sans_io.py`` enforces it.
 
 from deepgram_tts2.protocol.audio import Container, Encoding, PcmFormat, PcmFramer
 from deepgram_tts2.protocol.errors import CloseReason, ErrorClass
-from deepgram_tts2.protocol.messages import (
+from deepgram_tts2.protocol.v1.messages import (
     Audio,
     Clear,
     Cleared,
@@ -31,7 +31,7 @@ from deepgram_tts2.protocol.messages import (
     serialize_client,
     serialize_server,
 )
-from deepgram_tts2.protocol.url import Api, QueryError, SpeakParams
+from deepgram_tts2.protocol.v1.url import Api, QueryError, SpeakParams
 
 __all__ = [
     "Api",

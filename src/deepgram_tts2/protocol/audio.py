@@ -16,12 +16,13 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
-import enum
 import struct
 from dataclasses import dataclass
 
+from deepgram_tts2.compat import StrEnum
 
-class Encoding(enum.StrEnum):
+
+class Encoding(StrEnum):
     """Every ``encoding`` query value Deepgram accepts on ``/v1/speak``."""
 
     LINEAR16 = "linear16"
@@ -46,7 +47,7 @@ class Encoding(enum.StrEnum):
 _STREAMING = frozenset({Encoding.LINEAR16, Encoding.MULAW, Encoding.ALAW})
 
 
-class Container(enum.StrEnum):
+class Container(StrEnum):
     """The ``container`` query values."""
 
     NONE = "none"

@@ -21,12 +21,13 @@ emulator's tests agree on it; :func:`deepgram_tts2.exceptions.classify` builds o
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 
+from deepgram_tts2.compat import StrEnum
 
-class ErrorClass(enum.StrEnum):
+
+class ErrorClass(StrEnum):
     """What kind of failure something is, which decides what the client does about it.
 
     See the failure table in ``design.md``: AUTH is fatal and opens the breaker, INPUT fails the
@@ -47,7 +48,7 @@ class ErrorClass(enum.StrEnum):
         return self in (ErrorClass.RATE_LIMIT, ErrorClass.TRANSIENT)
 
 
-class CloseReason(enum.StrEnum):
+class CloseReason(StrEnum):
     """Deepgram's close-frame reason ids (spec 2.7)."""
 
     MESSAGE_0000 = "MESSAGE-0000"

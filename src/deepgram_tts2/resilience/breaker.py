@@ -18,8 +18,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from deepgram_tts2.compat import StrEnum
 
-class BreakerState(enum.StrEnum):
+
+class BreakerState(StrEnum):
     """The three breaker states."""
 
     CLOSED = "closed"

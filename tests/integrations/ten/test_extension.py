@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from deepgram_tts2.protocol.url import build_url
+from deepgram_tts2.protocol.v1.url import build_url
 from tests.conftest import EmulatorFactory
 from tests.integrations.ten.conftest import TesterFactory
 from tests.integrations.ten.harness import HELLO, check_requests

@@ -10,13 +10,13 @@ and ignored by the server. Validation errors carry Deepgram's REST wording (spec
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
-from deepgram_tts2.protocol.models import DEFAULT_MODEL, is_known_model
+from deepgram_tts2.protocol.v1.models import DEFAULT_MODEL, is_known_model
 
 SPEED_RANGE = (0.7, 1.5)  # spec 2.1: "speed float, 0.7-1.5"
 KNOWN_PARAMS = frozenset(
@@ -25,7 +25,7 @@ KNOWN_PARAMS = frozenset(
 ExtraValue = str | int | float | bool
 
 
-class Api(enum.StrEnum):
+class Api(StrEnum):
     """Which of the two APIs a parameter set is for."""
 
     WEBSOCKET = "websocket"

@@ -12,11 +12,11 @@ code and reason id Deepgram uses for it, and unknown server types become :class:
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.errors import CloseReason
 
 # ---------------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ class Cleared:
     sequence_id: int
 
 
-class WarningShape(enum.StrEnum):
+class WarningShape(StrEnum):
     """Which field names a ``Warning`` uses on the wire (spec 2.4.5)."""
 
     LIVE = "live"  # warn_code / warn_msg: what the service sends
@@ -278,3 +278,9 @@ def parse_server(frame: str | bytes) -> ServerMessage | ProtocolViolation:
             _str(obj, "err_msg", "description", "message"),
         )
     return UnknownMessage(kind, obj)
+
+
+# "20 per 60 s ... Warning EXCESSIVE_FLUSH" (aura §2.6): the live wording.
+EXCESSIVE_FLUSH = WarningMessage(
+    "EXCESSIVE_FLUSH", "Rate limit exceeded for flushes. Please try again later."
+)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from deepgram_tts2.protocol.errors import ErrorBody
-from deepgram_tts2.protocol.limits import REST_MAX_BODY_BYTES, REST_MAX_CHARS
+from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES, REST_MAX_CHARS
 
 # Response headers Deepgram sets (spec 1.3, 3.2).
 HEADER_REQUEST_ID = "dg-request-id"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from deepgram_tts2.protocol.limits import MAX_SPEAK_CHARS
+from deepgram_tts2.protocol.v1.limits import MAX_SPEAK_CHARS
 
 
 @dataclass(frozen=True, slots=True)
