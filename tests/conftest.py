@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
@@ -13,6 +14,7 @@ from deepgram_tts2.emulator.server import Emulator
 TEST_KEY = "test-key-0123456789abcdef"
 
 EmulatorFactory = Callable[..., Awaitable[Emulator]]
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -48,7 +50,18 @@ async def emulator(emulator_factory: EmulatorFactory) -> Emulator:
 
 
 async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds (state owned by another task); fail after ``within_s``."""
-    async with asyncio.timeout(within_s):
+    """Wait until ``predicate()`` holds (state owned by another task); fail after ``within_s``.
+
+    A guard against a hang, not a timing assertion: ``within_s`` is far above any expected wait.
+    """
+
+    async def poll() -> None:
         while not predicate():  # noqa: ASYNC110 - polling state that has no event to wait on
             await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), within_s)
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """``await awaitable``, failing the test after ``seconds`` (``asyncio.timeout`` is 3.11+)."""
+    return await asyncio.wait_for(awaitable, seconds)
