@@ -40,7 +40,6 @@ from deepgram_tts2.exceptions import (
     ServerError,
     TransientError,
     classify,
-    is_retryable,
 )
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
@@ -80,5 +79,4 @@ __all__ = [
     "Transport",
     "__version__",
     "classify",
-    "is_retryable",
 ]

@@ -27,6 +27,6 @@ else:
             return str(self.value).__format__(format_spec)
 
 
-TimeoutErrors: tuple[type[BaseException], ...] = (TimeoutError, asyncio.TimeoutError)
+TimeoutErrors = (TimeoutError, asyncio.TimeoutError)
 
 __all__ = ["StrEnum", "TimeoutErrors"]

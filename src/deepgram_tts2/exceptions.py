@@ -1,4 +1,4 @@
-"""The exception tree of deepgram_tts2, and the one function that decides what is retryable.
+"""The exception tree of deepgram_tts2.
 
 ::
 
@@ -25,8 +25,9 @@ Every error carries ``error_class`` (an :class:`ErrorClass`), ``request_id`` (De
 Exceptions of websockets, httpx or aiohttp never escape the public API: the client translates
 them at one boundary into this tree.
 
-:func:`classify` is the single place that decides the class of any exception, and
-:func:`is_retryable` the single place that decides whether to retry.
+:func:`classify` is the single place that decides the class of any exception; what a failure
+means for a request (retry, fall back to REST, count against the breaker, fatal) is decided in
+one place too, :func:`deepgram_tts2.resilience.policy.decide`.
 """
 
 from __future__ import annotations
@@ -171,13 +172,3 @@ def classify(exc: BaseException) -> ErrorClass:
     if isinstance(exc, TimeoutError | ConnectionError | OSError | EOFError):
         return ErrorClass.TRANSIENT
     return ErrorClass.INTERNAL
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True when the same request may succeed on another attempt (RATE_LIMIT, TRANSIENT).
-
-    A breaker that is open is not retried in place: the caller fails fast or uses REST.
-    """
-    if isinstance(exc, CircuitOpenError | QueueFullError):
-        return False
-    return classify(exc).retryable

@@ -1,18 +1,27 @@
 """Options of the client: one frozen, validated object.
 
-``TTSOptions()`` with ``DEEPGRAM_API_KEY`` set talks to Deepgram with sensible defaults. Every
-number in the failure table of ``design.md`` (attempts, windows, thresholds, deadlines) is an
-option here, with its default documented on the field. The API key is a ``SecretStr``: it never
-appears in ``repr``, ``str`` or a model dump (it dumps as ``'**********'``).
+``TTSOptions()`` (or ``TTSOptions.create(...)``) with ``DEEPGRAM_API_KEY`` set talks to Deepgram
+with sensible defaults: the key is read from the environment by pydantic-settings whenever it is
+not given. Every number in the failure table of ``design.md`` (attempts, windows, thresholds,
+deadlines) is an option here, with its default documented on the field. Invalid options raise
+:class:`~deepgram_tts2.exceptions.ConfigurationError` (a ``ValueError``) from either
+construction; its message names the fields and the problems, never their values.
+
+The API key is a ``SecretStr``: it never appears in ``repr``, ``str``, a model dump or an error.
+Surrounding whitespace (a key read from a file ends in a newline) is stripped; any other
+control character, or a character outside ASCII, is refused, since it cannot travel in an HTTP
+header.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Literal
+import dataclasses
+import re
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deepgram_tts2.exceptions import ConfigurationError
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding, PcmFormat
@@ -47,14 +57,18 @@ class Timeouts(BaseModel):
     """Per-phase deadlines, in seconds.
 
     Attributes:
-        connect_s: TCP + TLS + WebSocket handshake (5 s).
+        connect_s: getting a socket: the wait in the pool's queue plus TCP, TLS and the
+            WebSocket handshake (5 s). Past it a waiting request fails with phase ``queue``
+            (every socket busy) or ``connect``; with ``transport="auto"`` it goes to REST.
         first_audio_s: from the first Flush of a request to its first audio byte (5 s).
         stall_s: longest silence between two audio frames while audio is owed (5 s).
         flush_s: from the final Flush to its ``Flushed`` once audio stopped (10 s).
         clear_s: from ``Clear`` to ``Cleared``; past it the socket is replaced (1 s).
         close_s: graceful close of a socket (2 s).
-        rest_s: whole REST request, body included (30 s).
-        request_s: optional overall deadline of one request from its first text (None = off).
+        rest_s: one REST request, body included (30 s); between body chunks ``stall_s``, before
+            the first audio ``first_audio_s`` (from when it was sent).
+        request_s: optional overall deadline of one request from its creation, over every
+            transport and retry (None = off; every phase is bounded anyway).
         consumer_s: longest time a stream's audio queue may stay full because nobody reads it;
             past it the request is abandoned and its socket freed (30 s; None = wait forever).
             Time spent waiting on the consumer never counts against the server's deadlines.
@@ -134,8 +148,15 @@ class Limits(BaseModel):
         pool_size: most WebSockets open at once; one stream uses one socket at a time (4).
         prewarm: sockets opened when the client starts (1).
         max_queued_requests: streams waiting for a socket before ``QueueFullError`` (64).
-        audio_queue_chunks: audio chunks buffered per stream before the reader waits for the
-            consumer (backpressure) (256).
+        audio_queue_bytes: audio buffered per stream before the socket's reader waits for the
+            consumer (backpressure, 1 MiB, about 20 s of 24 kHz linear16).
+        max_frame_bytes: largest WebSocket frame accepted from the server; a bigger one closes
+            the socket (1009) and fails the request (256 KiB; Deepgram's frames are a few KB).
+        budget_move_s: a request whose next message would wait longer than this for its
+            socket's budget moves, at a sentence boundary, to another socket (0.25 s).
+        rest_parallel: REST requests of one stream in flight at once (pieces are delivered in
+            order; 2).
+        rest_buffer_bytes: audio of later REST pieces held while an earlier one plays (8 MiB).
         max_pending_chars: text pushed but not yet sent, per stream, before ``push`` waits (20000).
         max_age_s: sockets are replaced between requests after this age, before Deepgram's
             60-minute lifetime closes them (3300).
@@ -150,7 +171,11 @@ class Limits(BaseModel):
     pool_size: int = Field(default=4, ge=1, le=1024)
     prewarm: int = Field(default=1, ge=0)
     max_queued_requests: int = Field(default=64, ge=0)
-    audio_queue_chunks: int = Field(default=256, ge=1)
+    audio_queue_bytes: int = Field(default=1 << 20, ge=1024)
+    max_frame_bytes: int = Field(default=256 * 1024, ge=1024)
+    budget_move_s: float = Field(default=0.25, ge=0)
+    rest_parallel: int = Field(default=2, ge=1, le=16)
+    rest_buffer_bytes: int = Field(default=8 << 20, ge=1024)
     max_pending_chars: int = Field(default=20_000, ge=1)
     max_age_s: float = Field(default=CONNECTION_LIFETIME_S - 300.0, gt=0)
     ping_interval_s: float | None = Field(default=20.0, gt=0)
@@ -167,7 +192,22 @@ class Limits(BaseModel):
         return self
 
 
-class TTSOptions(BaseModel):
+_ILLEGAL_KEY_CHARS = re.compile(r"[^\x21-\x7e]")
+
+
+def _describe(exc: ValidationError) -> str:
+    """pydantic's errors as ``field: problem`` lines, without values or pydantic's prefixes."""
+    problems = []
+    for err in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "options"
+        message = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(prefix)
+        problems.append(f"{where}: {message}")
+    return "invalid options: " + "; ".join(problems)
+
+
+class TTSOptions(BaseSettings):
     """Everything :class:`~deepgram_tts2.DeepgramTTS` can be told.
 
     Attributes:
@@ -184,11 +224,23 @@ class TTSOptions(BaseModel):
             (never REST) or ``rest`` (REST only).
         metrics_port / metrics_host: when a port is set (0 = any free one), ``start()`` serves
             ``/metrics``, ``/healthz`` and ``/readyz`` there (default host 127.0.0.1).
+        permessage_deflate: offer WebSocket compression (off: PCM hardly compresses, and
+            deflate doubles the CPU spent per audio chunk; whether Deepgram accepts it is not
+            documented).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        populate_by_name=True,
+        env_prefix="DEEPGRAM_TTS_UNUSED_",  # only api_key (by its alias) is read from the env
+        env_ignore_empty=True,
+    )
 
-    api_key: SecretStr | None = None
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("api_key", API_KEY_ENV)
+    )
     base_url: str = DEFAULT_URL
     model: str = DEFAULT_CLIENT_MODEL
     encoding: Literal["linear16", "mulaw", "alaw"] = "linear16"
@@ -201,18 +253,43 @@ class TTSOptions(BaseModel):
     transport: Literal["auto", "websocket", "rest"] = "auto"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    permessage_deflate: bool = False
     timeouts: Timeouts = Timeouts()
     retry: RetryOptions = RetryOptions()
     breaker: BreakerOptions = BreakerOptions()
     limits: Limits = Limits()
     segmenter: SegmenterPolicy = Field(default_factory=SegmenterPolicy)
 
+    def __init__(self, **values: Any) -> None:
+        """Validate ``values`` (and read ``DEEPGRAM_API_KEY`` when no key is given).
+
+        Raises:
+            ConfigurationError: invalid options; the message never contains a value.
+        """
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigurationError(_describe(exc)) from None
+
     @field_validator("api_key", mode="before")
     @classmethod
-    def _key_from_env(cls, value: object) -> object:
-        if value is None or value == "":
-            return os.environ.get(API_KEY_ENV) or None
-        return value
+    def _clean_key(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("must be a string")  # never echo what it was
+        key = value.strip()
+        if not key:
+            return None
+        bad = _ILLEGAL_KEY_CHARS.search(key)
+        if bad is not None:
+            kind = "a control character" if ord(bad.group()) < 0x80 else "a non-ASCII character"
+            raise ValueError(
+                f"contains {kind} at position {bad.start()} (an HTTP header cannot carry it)"
+            )
+        return key
 
     @field_validator("base_url")
     @classmethod
@@ -244,19 +321,22 @@ class TTSOptions(BaseModel):
         return self
 
     @classmethod
-    def create(cls, **kwargs: object) -> TTSOptions:
-        """Build options, raising :class:`ConfigurationError` (not pydantic's error) when invalid.
+    def create(cls, **kwargs: Any) -> TTSOptions:
+        """Build options; the same as ``TTSOptions(**kwargs)``.
 
-        The error message lists the offending fields, never their values.
+        Raises:
+            ConfigurationError: invalid options, naming the fields, never their values.
         """
-        try:
-            return cls.model_validate(kwargs)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
-                for err in exc.errors(include_input=False)
-            )
-            raise ConfigurationError(f"invalid options: {problems}") from None
+        return cls(**kwargs)
+
+    def segmenter_policy(self) -> SegmenterPolicy:
+        """The segmenter's policy with Speak texts bounded by every limit that applies."""
+        limit = min(
+            self.segmenter.max_speak_chars,
+            self.limits.max_speak_chars,
+            self.limits.chars_per_window,
+        )
+        return dataclasses.replace(self.segmenter, max_speak_chars=limit)
 
     # -- derived values -----------------------------------------------------------------------
 

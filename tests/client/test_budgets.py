@@ -35,7 +35,9 @@ async def test_long_text_is_paced_under_the_character_budget(
     outcome = await speak(client, text)
     assert outcome.end.reason is EndReason.COMPLETED
     sentences = [s + "." for s in text.split(".") if s.strip()]
-    assert len(outcome.audio) == sum(tone_bytes(s) for s in sentences)
+    # Every sentence exactly once: flushes may join sentences (one more space of silence
+    # each), never repeat or drop one.
+    assert sum(tone_bytes(s) for s in sentences) <= len(outcome.audio) <= tone_bytes(text)
     assert hooks.errors == []
 
 

@@ -1,4 +1,4 @@
-"""The bounded event channel: backpressure, one final event, interrupt discards."""
+"""The byte-bounded event channel: backpressure in bytes, one final event, interrupt discards."""
 
 from __future__ import annotations
 
@@ -26,60 +26,88 @@ def chunk(n: int = 4) -> AudioChunk:
     return AudioChunk("r", b"\0" * n)
 
 
-async def test_put_waits_while_full_and_resumes_when_the_consumer_takes() -> None:
-    channel = EventChannel(2)
-    assert await channel.put(chunk())
-    assert await channel.put(chunk())
+async def test_full_counts_bytes_not_events() -> None:
+    channel = EventChannel(10)
+    for _ in range(5):
+        channel.put(Metric("r", "x", 1.0))  # control events cost nothing
+    assert not channel.full
+    channel.put(chunk(6))
+    assert not channel.full
+    channel.put(chunk(6))  # one frame past the bound is taken whole, never split
     assert channel.full
-    blocked = asyncio.create_task(channel.put(chunk()))
-    await asyncio.sleep(0.01)
-    assert not blocked.done()
-    assert len(channel) == 2  # never more than the capacity
-    await channel.get()
-    assert await asyncio.wait_for(blocked, 1)
-    assert len(channel) == 2
+    assert channel.queued_bytes == 12
+
+
+async def test_room_waits_until_the_consumer_takes_audio() -> None:
+    channel = EventChannel(8)
+    channel.put(chunk(8))
+    waiter = asyncio.ensure_future(channel.room())
+    await asyncio.sleep(0)
+    assert not waiter.done()  # the reader would wait here: backpressure
+    assert isinstance(await channel.get(), AudioChunk)
+    await asyncio.wait_for(waiter, 1)
+    assert channel.queued_bytes == 0
+
+
+async def test_room_is_at_once_when_not_full() -> None:
+    channel = EventChannel(8)
+    channel.put(chunk(4))
+    await asyncio.wait_for(channel.room(), 1)
 
 
 async def test_finish_appends_the_final_event_once_and_refuses_puts() -> None:
-    channel = EventChannel(4)
-    await channel.put(chunk())
+    channel = EventChannel(8)
+    channel.put(chunk())
     assert channel.finish(end())
     assert not channel.finish(end(EndReason.ERROR))
-    assert not await channel.put(chunk(6))
+    assert not channel.put(chunk(6))
     assert channel.dropped_bytes == 6
-    assert await channel.get() == chunk()
-    assert await channel.get() == end()
+    assert isinstance(await channel.get(), AudioChunk)
+    final = await channel.get()
+    assert isinstance(final, AudioEnd)
+    assert final.reason is EndReason.COMPLETED
     assert await channel.get() is None
-    assert not channel.full
 
 
 async def test_finish_unblocks_a_waiting_producer() -> None:
-    channel = EventChannel(1)
-    await channel.put(chunk())
-    blocked = asyncio.create_task(channel.put(chunk()))
-    await asyncio.sleep(0.01)
+    channel = EventChannel(4)
+    channel.put(chunk(4))
+    waiter = asyncio.ensure_future(channel.room())
+    await asyncio.sleep(0)
     channel.finish(end(EndReason.INTERRUPTED), discard_audio=True)
-    assert not await asyncio.wait_for(blocked, 1)
+    await asyncio.wait_for(waiter, 1)
+    assert not channel.full
+
+
+async def test_a_waiting_consumer_gets_the_next_event() -> None:
+    channel = EventChannel(4)
+    getter = asyncio.ensure_future(channel.get())
+    await asyncio.sleep(0)
+    assert not getter.done()
+    channel.put(chunk(2))
+    event = await asyncio.wait_for(getter, 1)
+    assert isinstance(event, AudioChunk)
 
 
 async def test_interrupt_discards_audio_and_its_unyielded_announcement() -> None:
-    channel = EventChannel(8)
-    start = AudioStart("r", Transport.WEBSOCKET, FMT)
-    for event in (start, Metric("r", "ttfb", 0.0), chunk(), chunk()):
-        await channel.put(event)
+    channel = EventChannel(64)
+    channel.put(AudioStart("r", Transport.WEBSOCKET, FMT))
+    channel.put(Metric("r", "ttfb", 0.0))
+    channel.put(chunk(10))
     channel.finish(end(EndReason.INTERRUPTED), discard_audio=True)
-    assert channel.dropped_bytes == 8
-    assert channel.audio_queued() == 0
-    assert await channel.get() == end(EndReason.INTERRUPTED)
+    assert channel.dropped_bytes == 10
+    assert channel.queued_bytes == 0
+    final = await channel.get()
+    assert isinstance(final, AudioEnd)
     assert await channel.get() is None
 
 
 async def test_interrupt_keeps_an_announcement_already_under_way() -> None:
-    channel = EventChannel(8)
-    start = AudioStart("r", Transport.WEBSOCKET, FMT)
-    for event in (start, Metric("r", "ttfb", 0.0), chunk()):
-        await channel.put(event)
-    assert isinstance(await channel.get(), AudioStart)  # the consumer saw AudioStart
+    channel = EventChannel(64)
+    channel.put(AudioStart("r", Transport.WEBSOCKET, FMT))
+    channel.put(Metric("r", "ttfb", 0.0))
+    channel.put(chunk(10))
+    assert isinstance(await channel.get(), AudioStart)  # the consumer saw the start
     channel.finish(end(EndReason.INTERRUPTED), discard_audio=True)
-    assert isinstance(await channel.get(), Metric)  # grammar: AudioStart -> Metric -> AudioEnd
+    assert isinstance(await channel.get(), Metric)
     assert isinstance(await channel.get(), AudioEnd)

@@ -16,7 +16,9 @@ async def test_queue_overflow_is_a_clear_error(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory
 ) -> None:
     emulator = await emulator_factory(pacing=Pacing(first_audio_ms=200, per_char_ms=0))
-    client = await client_factory(emulator, limits={"pool_size": 1, "max_queued_requests": 1})
+    client = await client_factory(
+        emulator, transport="websocket", limits={"pool_size": 1, "max_queued_requests": 1}
+    )
     streams = [client.stream(f"s{i}") for i in range(3)]
     for stream in streams:
         await stream.push("Waiting in line.")
@@ -28,12 +30,27 @@ async def test_queue_overflow_is_a_clear_error(
     assert "max_queued_requests" in failed.error.message  # type: ignore[union-attr]
 
 
+async def test_queue_overflow_goes_to_rest_in_auto_mode(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory(pacing=Pacing(first_audio_ms=200, per_char_ms=0))
+    client = await client_factory(emulator, limits={"pool_size": 1, "max_queued_requests": 1})
+    streams = [client.stream(f"s{i}") for i in range(3)]
+    for stream in streams:
+        await stream.push("Waiting in line.")
+        await stream.end()
+    outcomes = await asyncio.gather(*(drain(s) for s in streams))
+    assert [o.end.reason for o in outcomes] == [EndReason.COMPLETED] * 3
+    assert sorted(str(o.end.transport) for o in outcomes) == ["rest", "websocket", "websocket"]
+    assert all(len(o.audio) == tone_bytes("Waiting in line.") for o in outcomes)
+
+
 async def test_state_snapshot(emulator: Emulator, client_factory: ClientFactory) -> None:
     client = await client_factory(emulator)
     state = client.state
     assert state.ready
     assert state.breaker == "closed"
-    assert [c.state for c in state.connections] == ["open"]
+    assert [c.state for c in state.connections] == ["idle"]
     assert state.connections[0].chars_left == 2400
 
 
@@ -62,7 +79,7 @@ async def test_many_requests_return_tasks_sockets_and_buffers_to_baseline(
     await eventually(lambda: len(asyncio.all_tasks()) <= baseline_tasks)
     assert emulator.active_sessions <= max(baseline_sessions, 2)
     assert client.state.open_streams == 0
-    assert all(c.state == "open" for c in client.state.connections)
+    assert all(c.state == "idle" for c in client.state.connections)
 
 
 async def test_aclose_leaves_nothing_running(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -17,9 +16,10 @@ from deepgram_tts2 import (
 )
 from deepgram_tts2.client.events import AudioStart, EndReason, Transport
 from deepgram_tts2.emulator.server import Emulator
-from deepgram_tts2.protocol.v1.segmenter import split_for_speak
+from deepgram_tts2.protocol.v1.segmenter import SegmenterPolicy
+from deepgram_tts2.request.restplan import RestPlan
 from tests.client.conftest import ClientFactory, Outcome, speak, tone_bytes
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, within
 
 SENTENCE = "This sentence is here to make a long answer longer. "
 LONG = SENTENCE * 90  # 4680 characters: three REST requests of <= 2000
@@ -32,8 +32,16 @@ def rest_calls(emulator: Emulator) -> float:
     return value or 0.0
 
 
+def rest_pieces(text: str) -> list[str]:
+    """The REST pieces a text pushed at once is cut into (the plan is pure: same every time)."""
+    plan = RestPlan(SegmenterPolicy(), 2000, width=2)
+    plan.push(text)
+    plan.end()
+    return [piece.text for piece in plan.pieces]
+
+
 def expected_rest_bytes(text: str) -> int:
-    return sum(tone_bytes(piece) for piece in split_for_speak(text.strip(), 2000))
+    return sum(tone_bytes(piece) for piece in rest_pieces(text))
 
 
 def reject(status: int, **extra: Any) -> dict[str, Any]:
@@ -49,7 +57,7 @@ async def test_synthesize_raises_typed_errors(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory, status: int, kind: type
 ) -> None:
     emulator = await emulator_factory(faults=reject(status, retry_after_s=3))
-    client = await client_factory(emulator, transport="rest")
+    client = await client_factory(emulator, transport="rest", retry={"max_attempts": 1})
     with pytest.raises(kind) as info:
         await client.synthesize("Hello.")
     error = info.value
@@ -71,17 +79,27 @@ async def test_body_cut_short_is_a_lost_connection(
         await client.synthesize(SENTENCE)
 
 
-async def test_a_stalled_body_times_out(
-    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+@pytest.mark.parametrize(
+    ("trigger", "phase"), [({}, "first_audio"), ({"after_audio_bytes": 4800}, "stall")]
+)
+async def test_a_stalled_body_times_out_in_its_phase(
+    emulator_factory: EmulatorFactory,
+    client_factory: ClientFactory,
+    trigger: dict[str, int],
+    phase: str,
 ) -> None:
-    emulator = await emulator_factory(
-        faults={"faults": [{"kind": "stall", "api": "rest", "duration_ms": 3000}]}
+    stall = {"kind": "stall", "api": "rest", "duration_ms": 3000, **trigger}
+    emulator = await emulator_factory(faults={"faults": [stall]})
+    client = await client_factory(
+        emulator,
+        transport="rest",
+        timeouts={"stall_s": 0.2, "first_audio_s": 0.2},
+        retry={"max_attempts": 1},
     )
-    client = await client_factory(emulator, transport="rest", timeouts={"stall_s": 0.2})
-    async with asyncio.timeout(2):
-        with pytest.raises(PhaseTimeoutError) as info:
-            await client.synthesize(SENTENCE)
-    assert info.value.phase == "stall"
+    with pytest.raises(PhaseTimeoutError) as info:
+        await within(client.synthesize(SENTENCE), 10)
+    assert info.value.phase == phase
+    assert info.value.timeout_s == 0.2  # the deadline that passed, named truthfully (#10.2)
 
 
 async def test_long_text_is_split_into_ordered_rest_calls(
@@ -89,13 +107,16 @@ async def test_long_text_is_split_into_ordered_rest_calls(
 ) -> None:
     client = await client_factory(emulator, transport="rest")
     before = rest_calls(emulator)
+    pieces = rest_pieces(LONG)
+    assert all(len(p) <= 2000 for p in pieces)  # the emulator refuses more
+    assert len(pieces) < 10  # packed: not one request per sentence
     audio = await client.synthesize(LONG)
-    assert rest_calls(emulator) - before == 3  # the emulator refuses > 2000 characters
+    assert rest_calls(emulator) - before == len(pieces)
     assert len(audio) == expected_rest_bytes(LONG)
     outcome = await speak(client, LONG)
     assert outcome.end.transport is Transport.REST
     assert len(outcome.audio) == expected_rest_bytes(LONG)
-    assert rest_calls(emulator) - before == 6
+    assert rest_calls(emulator) - before == 2 * len(pieces)
 
 
 async def test_rest_chunks_are_sample_aligned(

@@ -36,7 +36,7 @@ async def test_a_slow_consumer_is_not_a_server_stall(
     emulator = await emulator_factory()  # instant: all audio arrives at once
     client = await client_factory(
         emulator,
-        limits={"audio_queue_chunks": 4},
+        limits={"audio_queue_bytes": 4 * 1920},
         timeouts={"stall_s": 0.2, "flush_s": 0.2, "first_audio_s": 0.5},
     )
     stream = client.stream()
@@ -54,7 +54,7 @@ async def test_a_slow_consumer_is_not_a_server_stall(
     outcome.check_grammar()
     assert outcome.end.reason is EndReason.COMPLETED
     assert len(outcome.audio) == tone_bytes(TEXT)
-    assert largest_queue <= 4 * 1920  # bounded: 4 chunks of 40 ms at 24 kHz
+    assert largest_queue <= 5 * 1920  # bounded in bytes: the bound plus at most one frame
 
 
 async def test_an_abandoned_consumer_frees_the_socket(
@@ -63,7 +63,7 @@ async def test_an_abandoned_consumer_frees_the_socket(
     emulator = await emulator_factory()
     client = await client_factory(
         emulator,
-        limits={"audio_queue_chunks": 2, "pool_size": 1},
+        limits={"audio_queue_bytes": 2 * 1920, "pool_size": 1},
         timeouts={"consumer_s": 0.2},
     )
     stream = client.stream()

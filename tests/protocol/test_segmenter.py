@@ -115,11 +115,10 @@ def test_text_is_never_lost_reordered_or_oversized(parts: list[str], limit: int)
     for part in parts:
         actions += seg.push(part, 20)
     actions += seg.end()
-    # Whitespace-only chunks still pending at end() are dropped; everything else is sent as is.
-    kept = list(parts)
-    while kept and (not kept[-1] or kept[-1].isspace()):
-        kept.pop()
-    assert _speak_text(actions) == "".join(kept)
+    # Only trailing whitespace may be held back (and dropped at end()); the rest is sent as is.
+    joined, sent = "".join(parts), _speak_text(actions)
+    assert joined.startswith(sent)
+    assert not joined[len(sent) :].strip()
     assert all(0 < len(a.text) <= limit for a in actions if isinstance(a, SpeakText))
     assert not any(
         isinstance(a, FlushPoint) and isinstance(b, FlushPoint)
@@ -160,3 +159,19 @@ def test_a_long_conversation_never_exceeds_the_flush_budget(
             seg = Segmenter()
             turns += 1
         assert budget.used(now) <= 20
+
+
+def test_no_flush_for_a_blank_buffer() -> None:
+    """A token ending in a space after a sentence must not cost a Flush of spaces (#10.3)."""
+    seg = Segmenter()
+    actions = seg.push("Hello there. ", 20) + seg.push(" ", 20) + seg.end()
+    flushes = [a for a in actions if isinstance(a, FlushPoint)]
+    assert len(flushes) == 1
+    assert _speak_text(actions) == "Hello there."
+    assert isinstance(actions[-1], FlushPoint)
+
+
+def test_held_space_is_sent_before_the_next_text() -> None:
+    seg = Segmenter()
+    actions = seg.push("Hello there. ", 20) + seg.push("How are you?", 20) + seg.end()
+    assert _speak_text(actions) == "Hello there. How are you?"

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deepgram_tts2.resilience.breaker import (
-    TRANSITIONS,
+    BREAKER_TABLE,
     BreakerEvent,
     BreakerPolicy,
     BreakerState,
@@ -46,16 +46,21 @@ def test_failed_probe_reopens() -> None:
     assert breaker.retry_at(5.1) == pytest.approx(10.1)
 
 
-def test_old_failures_decay_and_success_resets() -> None:
+def test_old_failures_decay() -> None:
     breaker = CircuitBreaker(POLICY)
     breaker.record_failure(0.0)
     breaker.record_failure(1.0)
     breaker.record_failure(11.0)  # the first two are out of the window
     assert breaker.state(11.0) is BreakerState.CLOSED
-    breaker.record_success(11.5)
-    breaker.record_failure(12.0)
-    breaker.record_failure(12.5)
-    assert breaker.state(12.5) is BreakerState.CLOSED
+
+
+def test_successes_in_between_do_not_hide_repeated_failures() -> None:
+    """Sockets that open fine and then die with 1011 again and again must open it (#10.7)."""
+    breaker = CircuitBreaker(POLICY)
+    for t in (0.0, 0.1, 0.2):
+        breaker.record_success(t)  # the handshake, or a short request, went well
+        breaker.record_failure(t + 0.05)
+    assert breaker.state(0.3) is BreakerState.OPEN
 
 
 def test_a_lost_probe_frees_its_slot_after_cooldown() -> None:
@@ -67,7 +72,8 @@ def test_a_lost_probe_frees_its_slot_after_cooldown() -> None:
 
 
 def test_table_has_no_exit_from_open_but_cooldown() -> None:
-    exits = {e for (s, e), n in TRANSITIONS.items() if s is BreakerState.OPEN and n is not s}
+    table = BREAKER_TABLE.transitions
+    exits = {e for (s, e), n in table.items() if s is BreakerState.OPEN and n is not s}
     assert exits == {BreakerEvent.COOLDOWN_ELAPSED}
 
 

@@ -1,11 +1,13 @@
-"""A bounded event channel with a final event: the queue between a request and its consumer.
+"""A byte-bounded event channel with a final event: the queue between a request and its consumer.
 
-Producers ``await put()`` and wait while the channel is full (backpressure reaches the socket
-reader, which stops reading). :meth:`finish` appends the final event exactly once; with
+Producers put events synchronously while there is room (:attr:`EventChannel.full` says when
+there is not: the socket's reader then awaits :meth:`EventChannel.room`, so backpressure reaches
+the socket and the server's data waits in TCP buffers, not in memory). The bound counts the
+bytes of queued audio (``capacity_bytes``); one event past the bound is accepted, so a frame is
+never split or dropped. :meth:`finish` appends the final events exactly once; with
 ``discard_audio`` it first drops audio still queued (an interrupt: nothing of the request may be
 yielded after its ``AudioEnd(INTERRUPTED)``), and the ``AudioStart``/``Metric`` that announce it
-when they were not yielded yet. After ``finish`` every ``put`` is refused. The channel never
-holds more than ``capacity`` events plus the final ``Error``/``AudioEnd``.
+when they were not yielded yet. After ``finish`` every ``put`` is refused.
 """
 
 from __future__ import annotations
@@ -13,18 +15,28 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from deepgram_tts2.client.events import AudioChunk, AudioEnd, AudioStart, Error, Metric, SpeakEvent
+from deepgram_tts2.events import AudioChunk, AudioEnd, AudioStart, Error, Metric, SpeakEvent
 
 
 class EventChannel:
-    """See the module docstring."""
+    """See the module docstring. Single consumer; any number of producers on one loop."""
 
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
+    __slots__ = (
+        "_capacity",
+        "_getter",
+        "_items",
+        "_queued_bytes",
+        "_room",
+        "dropped_bytes",
+        "finished",
+    )
+
+    def __init__(self, capacity_bytes: int) -> None:
+        self._capacity = capacity_bytes
         self._items: deque[SpeakEvent] = deque()
-        self._changed = asyncio.Event()
-        self._space = asyncio.Event()
-        self._space.set()
+        self._queued_bytes = 0
+        self._getter: asyncio.Future[None] | None = None
+        self._room: asyncio.Future[None] | None = None
         self.finished = False
         self.dropped_bytes = 0
 
@@ -33,21 +45,32 @@ class EventChannel:
 
     @property
     def full(self) -> bool:
-        """True when a ``put`` would wait for the consumer."""
-        return not self.finished and len(self._items) >= self._capacity
+        """True while a producer should wait (:meth:`room`) before putting more audio."""
+        return not self.finished and self._queued_bytes >= self._capacity
 
-    async def put(self, event: SpeakEvent) -> bool:
-        """Queue ``event``, waiting for space; False when the channel is finished."""
-        while not self.finished and len(self._items) >= self._capacity:
-            self._space.clear()
-            await self._space.wait()
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes of audio waiting in the channel."""
+        return self._queued_bytes
+
+    def put(self, event: SpeakEvent) -> bool:
+        """Queue ``event`` now (whatever the bound); False when the channel is finished."""
         if self.finished:
             if isinstance(event, AudioChunk):
                 self.dropped_bytes += len(event.data)
             return False
         self._items.append(event)
-        self._changed.set()
+        if isinstance(event, AudioChunk):
+            self._queued_bytes += len(event.data)
+        self._wake_getter()
         return True
+
+    async def room(self) -> None:
+        """Wait until the channel is not :attr:`full` (or is finished)."""
+        while self.full:
+            if self._room is None or self._room.done():
+                self._room = asyncio.get_running_loop().create_future()
+            await self._room
 
     def finish(
         self, final: AudioEnd, error: Error | None = None, discard_audio: bool = False
@@ -61,8 +84,8 @@ class EventChannel:
         if error is not None:
             self._items.append(error)
         self._items.append(final)
-        self._changed.set()
-        self._space.set()
+        self._wake_getter()
+        self._wake_room()
         return True
 
     def _discard_audio(self) -> None:
@@ -74,18 +97,31 @@ class EventChannel:
             elif not (unannounced and isinstance(item, AudioStart | Metric)):
                 kept.append(item)
         self._items = kept
+        self._queued_bytes = 0
 
     async def get(self) -> SpeakEvent | None:
         """The next event, or None once the final event was taken."""
         while not self._items:
             if self.finished:
                 return None
-            self._changed.clear()
-            await self._changed.wait()
+            self._getter = asyncio.get_running_loop().create_future()
+            try:
+                await self._getter
+            finally:
+                self._getter = None
         item = self._items.popleft()
-        self._space.set()
+        if isinstance(item, AudioChunk):
+            self._queued_bytes -= len(item.data)
+            if self._room is not None and not self.full:
+                self._wake_room()
         return item
 
-    def audio_queued(self) -> int:
-        """Bytes of audio waiting in the channel."""
-        return sum(len(i.data) for i in self._items if isinstance(i, AudioChunk))
+    def _wake_getter(self) -> None:
+        getter = self._getter
+        if getter is not None and not getter.done():
+            getter.set_result(None)
+
+    def _wake_room(self) -> None:
+        room = self._room
+        if room is not None and not room.done():
+            room.set_result(None)

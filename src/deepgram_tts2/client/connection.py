@@ -1,18 +1,19 @@
 """One WebSocket to ``/v1/speak``: lifecycle, budgets, and the reader that routes what arrives.
 
-States (a transition table, :data:`CONNECTION_TABLE`)::
+States (a transition table, :data:`CONNECTION_TABLE`; an illegal move raises)::
 
-    NEW --connect--> CONNECTING --connected--> OPEN <--release/cleared-- BUSY / CLEARING
-    OPEN --acquire--> BUSY --clear--> CLEARING
-    OPEN/BUSY/CLEARING --close--> DRAINING --closed--> CLOSED
-    CONNECTING --failed--> FAILED;  OPEN/BUSY/CLEARING --lost--> FAILED
+    NEW --connect--> CONNECTING --connected--> IDLE --acquire--> BUSY --release--> IDLE
+    CONNECTING --failed--> FAILED
+    BUSY --clear--> CLEARING --cleared--> IDLE
+    IDLE/BUSY/CLEARING --close--> CLOSING --closed--> CLOSED
+    IDLE/BUSY/CLEARING/CLOSING --lost--> FAILED
 
-This module is the boundary where ``websockets`` exceptions are translated into the library's
-exception tree (:func:`handshake_error`, :func:`close_error`); nothing from ``websockets``
-escapes it. The reader task parses every frame with the sans-I/O parser, feeds the
-:class:`~deepgram_tts2.protocol.v1.client_session.ClientSession` and hands the outcome to
-the connection's current *owner* (the request using it). Budgets (characters and flushes per
-window) are kept per connection with the same sliding window the emulator enforces.
+The reader task hands every audio frame straight to the current *owner* (the request using
+the socket) when the :class:`~deepgram_tts2.protocol.v1.client_session.ClientSession` says it is
+live, and control outcomes (``Flushed``, a refused Flush, ``Error``) as interpreted by the
+session; it waits whenever the owner's channel is full, so a slow consumer slows the socket,
+never the other way round. Warnings are counted and logged here, once. Failures are translated
+at :mod:`deepgram_tts2.client.boundary`.
 """
 
 from __future__ import annotations
@@ -22,36 +23,24 @@ import contextlib
 import enum
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from deepgram_tts2.client import boundary
+from deepgram_tts2.compat import TimeoutErrors
 from deepgram_tts2.exceptions import (
-    AuthError,
-    ConnectError,
     ConnectionLostError,
     DeepgramTTSError,
-    InputError,
     InternalError,
-    PhaseTimeoutError,
-    RateLimitError,
     ServerError,
 )
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.observability.logs import RedactingFilter
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.errors import (
-    CloseReason,
-    ErrorClass,
-    classify_close,
-    classify_http_status,
-    parse_close_reason,
-)
-from deepgram_tts2.protocol.state import (
-    StateTable,
-)
+from deepgram_tts2.protocol.state import StateTable
 from deepgram_tts2.protocol.v1.client_session import (
     ClearAcked,
     ClientOutcome,
@@ -59,22 +48,20 @@ from deepgram_tts2.protocol.v1.client_session import (
     FlushRefused,
     MetadataReceived,
     ServerReported,
-    StaleAudio,
 )
-from deepgram_tts2.protocol.v1.limits import SlidingWindow
 from deepgram_tts2.protocol.v1.messages import (
     Clear,
-    ClientMessage,
     Close,
+    ErrorMessage,
     Flush,
     Speak,
     WarningMessage,
     parse_server,
     serialize_client,
 )
-from deepgram_tts2.protocol.v1.rest import HEADER_ERROR, HEADER_REQUEST_ID, parse_error_body
+from deepgram_tts2.protocol.v1.rest import HEADER_REQUEST_ID
 from deepgram_tts2.protocol.v1.url import build_url
-from deepgram_tts2.resilience.backoff import parse_retry_after
+from deepgram_tts2.request.aura import SocketBudget
 
 log = logging.getLogger("deepgram_tts2.client")
 # websockets logs handshake headers at DEBUG, Authorization included: its records go through a
@@ -89,10 +76,10 @@ class ConnectionState(enum.Enum):
 
     NEW = "new"
     CONNECTING = "connecting"
-    OPEN = "open"
+    IDLE = "idle"
     BUSY = "busy"
     CLEARING = "clearing"
-    DRAINING = "draining"
+    CLOSING = "closing"
     CLOSED = "closed"
     FAILED = "failed"
 
@@ -108,110 +95,47 @@ class ConnectionEvent(enum.Enum):
     CLEARED = "cleared"
     CLOSE = "close"
     CLOSED = "closed"
-    FAILED = "failed"
+    LOST = "lost"
 
 
 _S, _E = ConnectionState, ConnectionEvent
+_OPEN_STATES = (_S.IDLE, _S.BUSY, _S.CLEARING)
 CONNECTION_TABLE: StateTable[ConnectionState, ConnectionEvent] = StateTable(
     {
         (_S.NEW, _E.CONNECT): _S.CONNECTING,
-        (_S.CONNECTING, _E.CONNECTED): _S.OPEN,
-        (_S.CONNECTING, _E.FAILED): _S.FAILED,
-        (_S.OPEN, _E.ACQUIRE): _S.BUSY,
-        (_S.BUSY, _E.RELEASE): _S.OPEN,
+        (_S.CONNECTING, _E.CONNECTED): _S.IDLE,
+        (_S.CONNECTING, _E.LOST): _S.FAILED,
+        (_S.IDLE, _E.ACQUIRE): _S.BUSY,
+        (_S.BUSY, _E.RELEASE): _S.IDLE,
         (_S.BUSY, _E.CLEAR): _S.CLEARING,
-        (_S.CLEARING, _E.CLEAR): _S.CLEARING,
-        (_S.CLEARING, _E.CLEARED): _S.OPEN,
-        **{(s, _E.CLOSE): _S.DRAINING for s in (_S.OPEN, _S.BUSY, _S.CLEARING)},
-        **{(s, _E.FAILED): _S.FAILED for s in (_S.OPEN, _S.BUSY, _S.CLEARING, _S.DRAINING)},
-        **{(s, _E.CLOSED): _S.CLOSED for s in (_S.OPEN, _S.BUSY, _S.CLEARING, _S.DRAINING)},
+        (_S.CLEARING, _E.CLEARED): _S.IDLE,
+        **{(s, _E.CLOSE): _S.CLOSING for s in _OPEN_STATES},
+        **{(s, _E.LOST): _S.FAILED for s in (*_OPEN_STATES, _S.CLOSING)},
+        (_S.CLOSING, _E.CLOSED): _S.CLOSED,
     }
 )
 
 
 class Owner(Protocol):
-    """What a connection hands received frames to: the request that uses it."""
+    """The request using a socket: what the reader hands frames to."""
 
     request_id: str
 
     @property
     def done(self) -> bool:
-        """True once the request has ended (its socket is about to be released)."""
+        """True once the request has ended (its socket comes back soon)."""
 
-    async def on_outcome(self, outcome: ClientOutcome[str]) -> None:
-        """One interpreted server frame that concerns the owner."""
+    def on_audio(self, data: bytes, tag: str | None) -> None:
+        """A live audio frame (``tag``: the request of the oldest live flush, or None)."""
 
-    def on_connection_lost(self, error: DeepgramTTSError) -> None:
-        """The socket is gone."""
+    def on_outcome(self, outcome: ClientOutcome[str]) -> None:
+        """``Flushed``, a refused Flush or an ``Error`` message, for this owner."""
 
+    def on_lost(self, error: DeepgramTTSError) -> None:
+        """The socket is gone (or the server sent ``Error``)."""
 
-# Which exception stands for each class at the handshake and at a close; TRANSIENT differs.
-_HANDSHAKE_ERRORS: dict[ErrorClass, type[DeepgramTTSError]] = {
-    ErrorClass.AUTH: AuthError,
-    ErrorClass.RATE_LIMIT: RateLimitError,
-    ErrorClass.INPUT: InputError,
-}
-_CLOSE_ERRORS: dict[ErrorClass, type[DeepgramTTSError]] = {
-    ErrorClass.INPUT: InputError,
-    ErrorClass.RATE_LIMIT: RateLimitError,
-}
-
-
-def handshake_error(exc: BaseException, timeout_s: float) -> DeepgramTTSError:
-    """Translate a failed connect into the exception tree (status, dg-error, request id)."""
-    if isinstance(exc, InvalidStatus):
-        response = exc.response
-        status = response.status_code
-        headers = response.headers
-        body = parse_error_body(bytes(response.body or b""))
-        message = headers.get(HEADER_ERROR) or body.err_msg or f"HTTP {status}"
-        error_class = classify_http_status(status) or ErrorClass.TRANSIENT
-        kind = _HANDSHAKE_ERRORS.get(error_class, ConnectError)
-        return kind(
-            f"handshake rejected with HTTP {status}: {message}",
-            request_id=headers.get(HEADER_REQUEST_ID) or body.request_id or None,
-            status=status,
-            vendor_code=body.err_code or None,
-            retry_after_s=parse_retry_after(headers.get("Retry-After")),
-        )
-    if isinstance(exc, TimeoutError):
-        return PhaseTimeoutError("connect", timeout_s)
-    if isinstance(exc, InvalidHandshake):
-        return ConnectError(f"WebSocket handshake failed: {type(exc).__name__}")
-    if isinstance(exc, OSError):
-        return ConnectError(f"cannot connect: {exc.strerror or type(exc).__name__}")
-    return ConnectError(f"cannot connect: {type(exc).__name__}")
-
-
-def close_error(code: int | None, reason: str, request_id: str | None) -> DeepgramTTSError | None:
-    """The error a close frame means (None for a normal closure).
-
-    ``vendor_code`` is Deepgram's reason id (``NET-0000``, ...) when the reason carries one, bare
-    or in prose (spec 2.7), else the reason text; 1011 ``NET-0000`` is a :class:`ServerError`.
-    """
-    error_class = classify_close(code, reason)
-    if error_class is None:
-        return None
-    shown = code if code is not None else 1006
-    parsed = parse_close_reason(reason)
-    if error_class in _CLOSE_ERRORS:
-        kind = _CLOSE_ERRORS[error_class]
-    else:
-        kind = ServerError if parsed is CloseReason.NET_0000 else ConnectionLostError
-    return kind(
-        f"connection closed with {shown}" + (f" {reason}" if reason else ""),
-        request_id=request_id,
-        close_code=shown,
-        vendor_code=parsed.value if parsed is not None else (reason or None),
-    )
-
-
-def _warning_of(outcome: ClientOutcome[str]) -> WarningMessage | None:
-    if isinstance(outcome, FlushRefused):
-        return outcome.warning
-    if isinstance(outcome, ServerReported) and isinstance(outcome.message, WarningMessage):
-        return outcome.message
-    return None
+    def room(self) -> Awaitable[None] | None:
+        """Something to await before the next frame while the consumer is behind, else None."""
 
 
 class Connection:
@@ -221,28 +145,27 @@ class Connection:
         self,
         options: TTSOptions,
         hooks: MetricsHooks,
-        clock: Callable[[], float],
+        now: Callable[[], float],
         on_state: Callable[[Connection], None] | None = None,
     ) -> None:
         self.id = next(_ids)
         self.options = options
         self.hooks = hooks
-        self.clock = clock
+        self._now = now
         self.state = ConnectionState.NEW
         self.session: ClientSession[str] = ClientSession()
         limits = options.limits
         # The server's window starts when a message arrives, ours when it leaves: a little
         # margin keeps network jitter from putting two messages in one server window.
         window = limits.window_s + min(1.0, 0.05 * limits.window_s)
-        self.chars = SlidingWindow(limits.chars_per_window, window)
-        self.flushes = SlidingWindow(limits.flushes_per_window, window)
+        self.budget = SocketBudget.create(
+            limits.chars_per_window, limits.flushes_per_window, window
+        )
         self.opened_at = 0.0
         self.owner: Owner | None = None
         self.error: DeepgramTTSError | None = None
         self.deepgram_request_id: str | None = None
-        self.cleared = asyncio.Event()
-        # Set while the socket is idle (OPEN) or gone: what a new request waits on.
-        self.settled = asyncio.Event()
+        self._settled: asyncio.Future[None] | None = None  # IDLE, CLOSED or FAILED reached
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._on_state = on_state
@@ -253,34 +176,33 @@ class Connection:
     # -- state --------------------------------------------------------------------------------
 
     def _fire(self, event: ConnectionEvent) -> None:
-        if not CONNECTION_TABLE.allows(self.state, event):
-            return
-        old, self.state = self.state, CONNECTION_TABLE.next(self.state, event)
-        if self.state in (ConnectionState.OPEN, ConnectionState.CLOSED, ConnectionState.FAILED):
-            self.settled.set()
-        else:
-            self.settled.clear()
+        old = self.state
+        self.state = CONNECTION_TABLE.next(old, event)
+        if self.state in (_S.IDLE, _S.CLOSED, _S.FAILED):
+            settled = self._settled
+            if settled is not None and not settled.done():
+                settled.set_result(None)
         if old is not self.state:
             log.debug(
                 "connection %d %s -> %s",
                 self.id,
                 old.name,
                 self.state.name,
-                extra={"connection_id": self.id, "state": self.state.name},
+                extra={"connection_id": self.id, "state": self.state.value},
             )
             self.hooks.on_connection_state(self.id, old.value, self.state.value)
             if self._on_state is not None:
                 self._on_state(self)
 
     @property
-    def usable(self) -> bool:
-        """Open and idle: can be handed to a request."""
-        return self.state is ConnectionState.OPEN
+    def idle(self) -> bool:
+        """Open and unused: can be handed to a request."""
+        return self.state is ConnectionState.IDLE
 
     @property
     def alive(self) -> bool:
-        """Not closed or failed."""
-        return self.state not in (ConnectionState.CLOSED, ConnectionState.FAILED)
+        """Not closed, failed or closing."""
+        return self.state not in (_S.CLOSED, _S.FAILED, _S.CLOSING)
 
     def age(self, now: float) -> float:
         """Seconds since the handshake completed."""
@@ -294,13 +216,22 @@ class Connection:
         latency = self._ws.latency
         return latency if latency > 0 else None
 
+    async def settled(self) -> None:
+        """Wait until the socket is idle again, or gone."""
+        if self.state in (_S.IDLE, _S.CLOSED, _S.FAILED):
+            return
+        if self._settled is None or self._settled.done():
+            self._settled = asyncio.get_running_loop().create_future()
+        await self._settled
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open the socket.
+        """Open the socket (bounded by ``timeouts.connect_s``).
 
         Raises:
-            DeepgramTTSError: the classified failure (AuthError, RateLimitError, ...).
+            DeepgramTTSError: the translated failure (AuthError, RateLimitError, ConnectError,
+                PhaseTimeoutError("connect"), ...).
         """
         options = self.options
         self._fire(ConnectionEvent.CONNECT)
@@ -314,64 +245,97 @@ class Connection:
                 ping_interval=options.limits.ping_interval_s,
                 ping_timeout=options.limits.ping_timeout_s,
                 close_timeout=options.timeouts.close_s,
-                max_size=None,
+                max_size=options.limits.max_frame_bytes,
                 max_queue=16,
+                compression="deflate" if options.permessage_deflate else None,
                 user_agent_header="deepgram-tts2",
                 logger=wire_log,
             )
-        except (OSError, TimeoutError, InvalidHandshake) as exc:
-            self.error = handshake_error(exc, timeout)
-            self._fire(ConnectionEvent.FAILED)
+        except (OSError, InvalidHandshake, *TimeoutErrors) as exc:
+            self.error = boundary.handshake_error(exc, options.websocket_url, timeout)
+            self._fire(ConnectionEvent.LOST)
             raise self.error from None
-        self.deepgram_request_id = (
-            self._ws.response.headers.get(HEADER_REQUEST_ID)
-            if (self._ws.response is not None)
-            else None
-        )
-        self.opened_at = self.clock()
+        response = self._ws.response
+        self.deepgram_request_id = response.headers.get(HEADER_REQUEST_ID) if response else None
+        self.opened_at = self._now()
         self._fire(ConnectionEvent.CONNECTED)
         self._reader = asyncio.create_task(self._read(), name=f"dgtts-reader-{self.id}")
 
     def acquire(self, owner: Owner) -> None:
-        """Hand the socket to ``owner``."""
-        self.owner = owner
+        """Hand the idle socket to ``owner``."""
         self._fire(ConnectionEvent.ACQUIRE)
+        self.owner = owner
 
     def release(self) -> None:
-        """The owner is done; the socket is idle again."""
+        """The owner is done and left nothing on the server: the socket is idle again."""
         self.owner = None
         self._fire(ConnectionEvent.RELEASE)
 
+    def start_clear(self) -> bool:
+        """The owner left work on the server: from now on the socket is CLEARING (its audio is
+        stale) until ``Cleared``. False when the socket is not in use any more (gone)."""
+        self.owner = None
+        if self.state is not ConnectionState.BUSY:
+            return False
+        self.session.sent(Clear(), "")
+        self._fire(ConnectionEvent.CLEAR)
+        return True
+
+    async def clear(self, timeout_s: float) -> bool:
+        """Send ``Clear`` (after :meth:`start_clear`) and wait for ``Cleared``; True when the
+        socket is idle again (False: it was closed instead, being in an unknown state)."""
+        if self.state is not ConnectionState.CLEARING:
+            await self.close()
+            return False
+        try:
+            await self._send_frame(serialize_client(Clear()))
+            await asyncio.wait_for(self.settled(), timeout_s)
+        except (DeepgramTTSError, *TimeoutErrors):
+            log.info(
+                "connection %d: no Cleared within %g s; closing it",
+                self.id,
+                timeout_s,
+                extra={"connection_id": self.id},
+            )
+            await self.close()
+            return False
+        return self.idle
+
     async def close(self) -> None:
-        """Close gracefully (Close message, then the close handshake); idempotent."""
-        if self._ws is None or not self.alive:
-            self._fire(ConnectionEvent.CLOSED)
+        """Close gracefully: ``Close``, then the close handshake (bounded); idempotent."""
+        self.owner = None
+        if self.state in (_S.CLOSED, _S.FAILED, _S.CLOSING) or self._ws is None:
+            if self.state is ConnectionState.NEW:
+                return
+            await self._stop_reader()
             return
         self._fire(ConnectionEvent.CLOSE)
+        ws = self._ws
         with contextlib.suppress(ConnectionClosed, OSError):
             if self.session.can_send(Close()):
                 self.session.sent(Close(), "")
-                await self._ws.send(serialize_client(Close()))
-        with contextlib.suppress(ConnectionClosed, OSError, TimeoutError):
-            await asyncio.wait_for(self._ws.close(), self.options.timeouts.close_s)
+                await ws.send(serialize_client(Close()))
+        with contextlib.suppress(ConnectionClosed, OSError, *TimeoutErrors):
+            await asyncio.wait_for(ws.close(), self.options.timeouts.close_s)
+        if ws.transport is not None:
+            ws.transport.abort()  # the peer never completed the handshake: drop it
         await self._stop_reader()
-        self._fire(ConnectionEvent.CLOSED)
+        if self.closing:  # the reader did not see the close: finish it here
+            self._fire(ConnectionEvent.CLOSED)
+
+    @property
+    def closing(self) -> bool:
+        """True between :meth:`close` starting and the socket being gone."""
+        return self.state is ConnectionState.CLOSING
 
     def abort(self) -> None:
         """Drop the socket at once (no close handshake); nothing it still receives is routed."""
-        if self._ws is not None:
-            transport = self._ws.transport
-            if transport is not None:
-                transport.abort()
+        self.owner = None
+        if self._ws is not None and self._ws.transport is not None:
+            self._ws.transport.abort()
         if self._reader is not None and self._reader is not asyncio.current_task():
             self._reader.cancel()
-        if self.error is None:
-            self.error = ConnectionLostError(
-                "connection aborted by the client", request_id=self.deepgram_request_id
-            )
-        self._fire(ConnectionEvent.FAILED)
-        self.session.closed()
-        self.cleared.set()
+        self._end(ConnectionLostError("connection aborted by the client"))
 
     async def _stop_reader(self) -> None:
         if self._reader is not None and self._reader is not asyncio.current_task():
@@ -381,63 +345,70 @@ class Connection:
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def send(self, message: ClientMessage, tag: str) -> None:
-        """Send one message, recorded by the session and the budgets.
+    async def send(self, message: Speak | Flush, tag: str) -> None:
+        """Send one message of the owner (its budget was taken by the request machine).
 
         Raises:
-            ConnectionLostError (or the error that closed the socket): the socket is gone.
+            DeepgramTTSError: the error that ended the socket.
         """
-        if self._ws is None or self.error is not None:
-            raise self.error or ConnectionLostError("not connected")
-        now = self.clock()
+        if self.error is not None:
+            raise self.error
         self.session.sent(message, tag)
         if isinstance(message, Speak):
-            self.chars.take(len(message.text), now)
             self.hooks.on_characters(len(message.text))
-        elif isinstance(message, Flush):
-            self.flushes.take(1, now)
-            self.hooks.on_flush_budget(self.flushes.remaining(now))
-        elif isinstance(message, Clear):
-            self.cleared.clear()
-            self._fire(ConnectionEvent.CLEAR)
+        else:
+            self.hooks.on_flush_budget(self.budget.flushes.remaining(self._now()))
+        await self._send_frame(serialize_client(message))
+
+    async def _send_frame(self, frame: str) -> None:
+        if self._ws is None or self.error is not None:
+            raise self.error or ConnectionLostError("not connected")
         try:
-            await self._ws.send(serialize_client(message))
+            await self._ws.send(frame)
         except (ConnectionClosed, OSError) as exc:
             raise self._lost(exc) from None
 
     # -- reading ------------------------------------------------------------------------------
 
     async def _read(self) -> None:
-        assert self._ws is not None
+        ws = self._ws
+        assert ws is not None
+        session = self.session
         try:
-            async for frame in self._ws:
-                outcome = self.session.received(parse_server(frame))
-                await self._route(outcome)
+            async for frame in ws:
+                owner = self.owner
+                if isinstance(frame, bytes):
+                    live, tag = session.audio_owner()
+                    if not live or owner is None:
+                        self.hooks.on_stale_audio_dropped(len(frame))
+                        continue
+                    owner.on_audio(frame, tag)
+                    room = owner.room()
+                    if room is not None:
+                        await room
+                else:
+                    self._route(session.received(parse_server(frame)))
         except (ConnectionClosed, OSError) as exc:
             self._lost(exc)
         except Exception as exc:  # a bug of ours: the owner must not wait for a dead reader
             log.exception("connection %d: reader failed", self.id, extra={"connection_id": self.id})
-            self._end(InternalError(f"socket reader failed: {type(exc).__name__}"), failed=True)
-            self.abort()
+            self._end(InternalError(f"socket reader failed: {type(exc).__name__}"))
+            if ws.transport is not None:
+                ws.transport.abort()
         else:  # the iteration ends on a normal close (1000/1001)
-            self._lost_with(self._ws.close_code, self._ws.close_reason or "")
+            self._lost_with(ws.close_code, ws.close_reason or "")
 
-    async def _route(self, outcome: ClientOutcome[str]) -> None:
-        if not self.alive:
-            return  # aborted: frames still buffered in the socket belong to nobody
+    def _route(self, outcome: ClientOutcome[str]) -> None:
         if isinstance(outcome, MetadataReceived):
             self.deepgram_request_id = outcome.metadata.request_id or self.deepgram_request_id
             return
         if isinstance(outcome, ClearAcked):
-            self._fire(ConnectionEvent.CLEARED)
-            self.cleared.set()
-            return
-        if isinstance(outcome, StaleAudio):
-            self.hooks.on_stale_audio_dropped(len(outcome.data))
+            if self.state is ConnectionState.CLEARING:
+                self._fire(ConnectionEvent.CLEARED)
             return
         warning = _warning_of(outcome)
         if warning is not None:
-            # Warnings are non-fatal and the socket stays open (spec 2.4.5): count and log.
+            # Warnings are non-fatal and the socket stays open (aura §2.4.5): counted here, once.
             self.hooks.on_warning(warning.code)
             log.warning(
                 "Deepgram warning %s: %s",
@@ -445,48 +416,67 @@ class Connection:
                 warning.message,
                 extra={"connection_id": self.id},
             )
+        if isinstance(outcome, ServerReported) and isinstance(outcome.message, ErrorMessage):
+            self._server_error(outcome.message)
+            return
         owner = self.owner
         if owner is not None:
-            await owner.on_outcome(outcome)
+            owner.on_outcome(outcome)
 
-    def _lost(self, exc: BaseException | None) -> DeepgramTTSError:
+    def _server_error(self, message: ErrorMessage) -> None:
+        """An ``Error`` message (undocumented on v1): the socket is not trusted any more."""
+        error = ServerError(
+            f"Deepgram sent an error: {message.code} {message.message}".strip(),
+            request_id=self.deepgram_request_id,
+            vendor_code=message.code or None,
+        )
+        self._end(error)
+        if self._ws is not None and self._ws.transport is not None:
+            self._ws.transport.abort()
+
+    def _lost(self, exc: BaseException) -> DeepgramTTSError:
         """Record the end of the socket and tell the owner; returns the error."""
-        code: int | None = None
-        reason = ""
-        if isinstance(exc, ConnectionClosed):
-            frame = exc.rcvd
-            code, reason = (frame.code, frame.reason) if frame is not None else (None, "")
-        return self._lost_with(code, reason)
+        if self.error is not None:
+            return self.error
+        return self._end(boundary.closed_error(exc, self.deepgram_request_id))
 
     def _lost_with(self, code: int | None, reason: str) -> DeepgramTTSError:
         if self.error is not None:
             return self.error
-        error = close_error(code, reason, self.deepgram_request_id)
-        if error is not None:
+        error = boundary.close_error(code, reason, self.deepgram_request_id)
+        return self._end(
+            error
+            or ConnectionLostError(
+                "connection closed", request_id=self.deepgram_request_id, close_code=code
+            )
+        )
+
+    def _end(self, error: DeepgramTTSError) -> DeepgramTTSError:
+        """The socket is over: record ``error``, settle waiters and tell the owner (once)."""
+        if self.error is not None:
+            return self.error
+        self.error = error
+        if self.state is not ConnectionState.CLOSING:
             log.info(
                 "connection %d lost: %s",
                 self.id,
                 error.message,
                 extra={"connection_id": self.id, "error_class": error.error_class.value},
             )
-        closing = self.state is ConnectionState.DRAINING
-        return self._end(
-            error
-            or ConnectionLostError(
-                "connection closed", request_id=self.deepgram_request_id, close_code=code
-            ),
-            failed=error is not None and not closing,
-        )
-
-    def _end(self, error: DeepgramTTSError, failed: bool) -> DeepgramTTSError:
-        """The socket is over: record ``error``, settle waiters and tell the owner (once)."""
-        if self.error is not None:
-            return self.error
-        self.error = error
-        self._fire(ConnectionEvent.FAILED if failed else ConnectionEvent.CLOSED)
+        if self.state is ConnectionState.CLOSING:
+            self._fire(ConnectionEvent.CLOSED)  # the close we asked for
+        elif self.state in (*_OPEN_STATES, _S.CONNECTING):
+            self._fire(ConnectionEvent.LOST)
         self.session.closed()
-        self.cleared.set()
-        owner = self.owner
+        owner, self.owner = self.owner, None
         if owner is not None:
-            owner.on_connection_lost(error)
+            owner.on_lost(error)
         return error
+
+
+def _warning_of(outcome: ClientOutcome[str]) -> WarningMessage | None:
+    if isinstance(outcome, FlushRefused):
+        return outcome.warning
+    if isinstance(outcome, ServerReported) and isinstance(outcome.message, WarningMessage):
+        return outcome.message
+    return None

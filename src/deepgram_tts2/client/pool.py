@@ -1,18 +1,25 @@
-"""A bounded pool of WebSockets: prewarm, reuse, budget-aware choice, rotation, replacement.
+"""A bounded pool of WebSockets: prewarm, a fair wait queue with deadlines, budgets, rotation.
 
 * ``start()`` opens ``limits.prewarm`` sockets so the first request pays no handshake.
-* ``acquire()`` hands out the idle socket with the most character budget left; it opens a new
-  one when none is idle (or the best one's budget is low) and the pool has room, and otherwise
-  waits in a bounded queue (``QueueFullError`` past ``max_queued_requests``).
-* New sockets are opened only when the circuit breaker allows; credentials rejected trip it,
+* ``acquire(owner, deadline)`` hands out an idle socket (the one with the most budget left, or
+  a fresh one when the best is low on budget and the pool has room); otherwise the request
+  waits in a FIFO queue (``QueueFullError`` past ``max_queued_requests``). A waiter for whom
+  there is room gets a socket opened on its behalf; every outcome of that open reaches it: the
+  socket (handed to the head of the queue), or the error, at once. A waiter whose deadline
+  passes leaves with ``PhaseTimeoutError`` (phase ``queue`` when it waited for a busy socket,
+  ``connect`` when its handshake was under way); the request's failure policy decides what
+  next (another attempt, REST, or the end).
+* New sockets are opened only when the circuit breaker allows; rejected credentials trip it,
   and while it stays open the same :class:`AuthError` is reported instead of reconnecting.
-* A maintenance task replaces sockets older than ``0.9 * max_age_s`` make-before-break (the
-  replacement is opened while the old socket keeps serving; the old one is closed when idle),
-  before Deepgram's 60-minute lifetime closes them; a socket past ``max_age_s`` never starts
-  another request. It also reports ping RTTs (websockets pings idle sockets every
-  ``ping_interval_s``; a missing pong closes the socket) and re-opens the prewarm sockets after
-  an outage. A socket lost while idle is replaced in the background.
-* A request that ends while it waits in the queue leaves it at once (:meth:`abandon`).
+* Sockets still connecting count once against ``pool_size``.
+* A socket an interrupted request left work on is cleared (``Clear`` -> ``Cleared``) before
+  reuse; one in an unknown state is closed gracefully (close frame) in the background.
+* A maintenance loop replaces sockets older than ``0.9 * max_age_s`` make-before-break, before
+  Deepgram's 60-minute lifetime closes them (aura §2.6), reports ping round trips of every open
+  socket, and re-opens the prewarm sockets after an outage.
+
+Time comes from a :class:`~deepgram_tts2.timing.Clock`; sockets from a factory, so the queue and
+its deadlines are tested with a fake clock.
 """
 
 from __future__ import annotations
@@ -22,23 +29,26 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from deepgram_tts2 import timing
 from deepgram_tts2.client.connection import Connection, ConnectionState, Owner
 from deepgram_tts2.exceptions import (
     AuthError,
     CircuitOpenError,
     ClientClosedError,
     DeepgramTTSError,
+    PhaseTimeoutError,
     QueueFullError,
 )
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.errors import ErrorClass
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
 
 log = logging.getLogger("deepgram_tts2.client")
+
+ConnectionFactory = Callable[[Callable[[Connection], None]], Connection]
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,16 @@ class ConnectionInfo:
     rtt_s: float | None
 
 
+@dataclass(eq=False)
+class _Waiter:
+    owner: Owner
+    prefer_budget: bool
+    future: asyncio.Future[object] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    opening: bool = False  # a socket is being opened on its behalf
+
+
 class ConnectionPool:
     """See the module docstring."""
 
@@ -60,22 +80,25 @@ class ConnectionPool:
         self,
         options: TTSOptions,
         hooks: MetricsHooks,
-        clock: Callable[[], float],
+        clock: timing.Clock,
         breaker: CircuitBreaker,
+        factory: ConnectionFactory | None = None,
     ) -> None:
         self.options = options
         self.hooks = hooks
         self.clock = clock
         self.breaker = breaker
+        self._factory: ConnectionFactory = factory or (
+            lambda on_state: Connection(options, hooks, clock.now, on_state=on_state)
+        )
         self._conns: list[Connection] = []
-        self._connecting = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-        self._waiting: dict[int, asyncio.Future[None]] = {}  # id(owner) -> its place in line
+        self._waiters: deque[_Waiter] = deque()
         self._rotating: set[Connection] = set()  # replacement being opened
         self._superseded: set[Connection] = set()  # replacement open: retire when released
         self._rtt_reported: dict[int, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._auth_error: AuthError | None = None
+        self._flush_limit: int | None = None  # learned from EXCESSIVE_FLUSH
         self._closed = False
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -83,91 +106,144 @@ class ConnectionPool:
 
     async def start(self) -> None:
         """Open the prewarm sockets (failures are recorded, not raised) and start maintenance."""
-        results = await asyncio.gather(
-            *(self._open() for _ in range(self.options.limits.prewarm)), return_exceptions=True
-        )
+        opens = [self._open() for _ in range(self.options.limits.prewarm)]
+        results = await asyncio.gather(*opens, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, DeepgramTTSError):
                 raise result
         self._maintenance = asyncio.create_task(self._maintain(), name="dgtts-pool-maintenance")
 
     async def aclose(self) -> None:
-        """Close every socket and background task."""
+        """Close every socket and background task; waiters get ``ClientClosedError``."""
         self._closed = True
-        if self._maintenance is not None:
-            self._maintenance.cancel()
-        for task in list(self._tasks) + ([self._maintenance] if self._maintenance else []):
+        for waiter in list(self._waiters):
+            self._resolve(waiter, ClientClosedError("the client is closed"))
+        tasks = list(self._tasks) + ([self._maintenance] if self._maintenance else [])
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks) + ([self._maintenance] if self._maintenance else []):
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, DeepgramTTSError):
                 await task
         await asyncio.gather(*(c.close() for c in self._conns), return_exceptions=True)
         self._conns.clear()
-        self._wake_all()
 
     # -- acquiring ----------------------------------------------------------------------------
 
-    async def acquire(self, owner: Owner) -> Connection | None:
-        """A socket for ``owner`` (see the module docstring for the policy).
+    async def acquire(
+        self, owner: Owner, deadline: float, prefer_budget: bool = False
+    ) -> Connection | None:
+        """A socket for ``owner`` by ``deadline`` (see the module docstring for the policy).
 
         Returns:
-            The socket, now BUSY and owned by ``owner``; None when ``owner`` ended (was
-            interrupted) before a socket was available (see :meth:`abandon`).
+            The socket, now BUSY and owned by ``owner``; None when ``owner`` left the queue
+            (:meth:`abandon`, an interrupt).
 
         Raises:
-            AuthError, RateLimitError, ConnectError, ...: opening a socket failed.
+            PhaseTimeoutError: ``deadline`` passed (phase ``queue`` or ``connect``).
+            AuthError, RateLimitError, ConnectError, ...: the open made for this request failed.
             CircuitOpenError: a socket was needed and the breaker is open.
             QueueFullError: too many requests already wait.
             ClientClosedError: the pool is closed.
         """
-        while True:
-            if self._closed:
-                raise ClientClosedError("the client is closed")
-            if owner.done:
-                return None
-            conn = self._pick_idle()
-            if conn is not None:
-                conn.acquire(owner)
-                return conn
-            if await self._await_finishing():
-                continue
-            if self._room():
-                conn = await self._open()
-                if owner.done:  # interrupted during the handshake: keep the socket for others
-                    self._wake_one()
-                    return None
-                conn.acquire(owner)
-                return conn
-            await self._wait_turn(owner)
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        conn = self._take_idle(prefer_budget)
+        if conn is not None:
+            conn.acquire(owner)
+            return conn
+        if len(self._waiters) >= self.options.limits.max_queued_requests:
+            raise QueueFullError(
+                f"{len(self._waiters)} requests already wait for a connection "
+                f"(limits.max_queued_requests)"
+            )
+        waiter = _Waiter(owner, prefer_budget)
+        self._waiters.append(waiter)
+        self.hooks.on_queue_depth(len(self._waiters))
+        self._pump()
+        try:
+            answered = await timing.wait(self.clock, waiter.future, deadline)
+        except BaseException:  # cancelled: a socket handed over meanwhile goes back
+            self._leave(waiter)
+            result = waiter.future.result() if waiter.future.done() else None
+            if isinstance(result, Connection) and result.owner is owner:
+                self.release(result)
+            raise
+        self._leave(waiter)
+        if not answered:
+            phase = "connect" if waiter.opening else "queue"
+            raise PhaseTimeoutError(phase, self.options.timeouts.connect_s)
+        result = waiter.future.result()
+        if isinstance(result, DeepgramTTSError):
+            raise result
+        return result if isinstance(result, Connection) else None
 
     def abandon(self, owner: Owner) -> None:
         """``owner`` no longer needs a socket: if it waits in the queue, it leaves now."""
-        future = self._waiting.get(id(owner))
-        if future is not None and not future.done():
-            future.set_result(None)
+        for waiter in self._waiters:
+            if waiter.owner is owner:
+                self._resolve(waiter, None)
 
-    async def _await_finishing(self) -> bool:
-        """Wait for a socket whose request just ended (or is clearing); True if there was one.
+    def _leave(self, waiter: _Waiter) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
+        self.hooks.on_queue_depth(len(self._waiters))
 
-        Waiting one round trip for ``Cleared`` is cheaper than a new handshake, so the turn
-        after a barge-in reuses the interrupted turn's socket.
-        """
-        for conn in self._conns:
-            owner = conn.owner
-            finishing = conn.state is ConnectionState.CLEARING or (
-                conn.state is ConnectionState.BUSY and owner is not None and owner.done
-            )
-            if finishing:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(conn.settled.wait(), self.options.timeouts.clear_s)
-                return True
-        return False
+    @staticmethod
+    def _resolve(waiter: _Waiter, result: object) -> bool:
+        if waiter.future.done():
+            return False
+        waiter.future.set_result(result)
+        return True
 
-    def _pick_idle(self) -> Connection | None:
-        now = self.clock()
+    def _pump(self) -> None:
+        """Serve the queue in order: idle sockets first, then sockets about to be free (a turn
+        that just ended, a Clear under way: one round trip is cheaper than a handshake, so the
+        turn after a barge-in reuses the interrupted turn's socket), then opens where there is
+        room."""
+        if self._closed:
+            return
+        soon = sum(1 for c in self._conns if self._soon_free(c))
+        for waiter in list(self._waiters):
+            if waiter.future.done():
+                continue
+            conn = self._take_idle(waiter.prefer_budget)
+            if conn is not None:
+                conn.acquire(waiter.owner)
+                self._resolve(waiter, conn)
+                continue
+            if soon > 0 and not waiter.prefer_budget:
+                soon -= 1
+                continue
+            if waiter.opening or not self._room():
+                continue
+            refusal = self._refusal()
+            if refusal is not None:
+                self._resolve(waiter, refusal)
+                continue
+            waiter.opening = True
+            self._spawn(self._open_for(waiter, self._new_connection()))
+
+    async def _open_for(self, waiter: _Waiter, conn: Connection) -> None:
+        try:
+            await self._connect(conn)
+        except DeepgramTTSError as exc:
+            self._resolve(waiter, exc)  # its own open failed: it decides what next
+        finally:
+            waiter.opening = False
+        self._pump()  # the new socket goes to the head of the queue
+
+    @staticmethod
+    def _soon_free(conn: Connection) -> bool:
+        if conn.state is ConnectionState.CLEARING:
+            return True
+        owner = conn.owner
+        return conn.state is ConnectionState.BUSY and owner is not None and owner.done
+
+    def _take_idle(self, prefer_budget: bool) -> Connection | None:
+        now = self.clock.now()
         idle = []
         for conn in list(self._conns):  # _retire() removes from the list
-            if conn.usable and conn.owner is None:
+            if conn.idle and conn.owner is None:
                 if self._expired(conn):
                     self._retire(conn)
                 else:
@@ -178,160 +254,161 @@ class ConnectionPool:
             idle,
             key=lambda c: (
                 c not in self._rotating,
-                c.flushes.remaining(now),
-                c.chars.remaining(now),
+                c.budget.flushes.remaining(now),
+                c.budget.chars.remaining(now),
             ),
         )
-        limits = self.options.limits
-        low = (
-            best.chars.remaining(now) < limits.chars_per_window // 4
-            or best.flushes.remaining(now) <= self.options.segmenter.reserve
-        )
-        if low and self._room():
+        if self._low(best, now, strict=prefer_budget) and self._room():
             return None  # open a fresh socket with a full budget instead
         return best
 
-    def _alive(self) -> list[Connection]:
-        return [c for c in self._conns if c.alive]
+    def _low(self, conn: Connection, now: float, strict: bool) -> bool:
+        limits = self.options.limits
+        chars = conn.budget.chars.remaining(now)
+        flushes = conn.budget.flushes.remaining(now)
+        if strict:
+            return chars < limits.chars_per_window // 2 or flushes <= limits.flushes_per_window // 2
+        return chars < limits.chars_per_window // 4 or flushes <= self.options.segmenter.reserve
 
     def _room(self) -> bool:
-        return len(self._alive()) + self._connecting < self.options.limits.pool_size
+        alive = sum(1 for c in self._conns if c.alive or c.state is ConnectionState.NEW)
+        return alive < self.options.limits.pool_size
 
-    async def _wait_turn(self, owner: Owner) -> None:
-        if len(self._waiters) >= self.options.limits.max_queued_requests:
-            raise QueueFullError(
-                f"{len(self._waiters)} requests already wait for a connection "
-                f"(limits.max_queued_requests)"
+    def _refusal(self) -> DeepgramTTSError | None:
+        """Why no socket may be opened now (the breaker), or None."""
+        now = self.clock.now()
+        if self.breaker.allow(now):
+            return None
+        if self._auth_error is not None:
+            error = self._auth_error
+            return AuthError(
+                error.message,
+                request_id=error.request_id,
+                status=error.status,
+                vendor_code=error.vendor_code,
             )
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
-        self._waiting[id(owner)] = future
-        self.hooks.on_queue_depth(len(self._waiters))
-        try:
-            await future
-        finally:
-            self._waiting.pop(id(owner), None)
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(future)
-            self.hooks.on_queue_depth(len(self._waiters))
-
-    def _wake_one(self) -> None:
-        while self._waiters:
-            future = self._waiters.popleft()
-            if not future.done():
-                future.set_result(None)
-                return
-
-    def _wake_all(self) -> None:
-        while self._waiters:
-            future = self._waiters.popleft()
-            if not future.done():
-                future.set_result(None)
+        retry_at = self.breaker.retry_at(now)
+        wait = 0.0 if retry_at is None else max(0.0, retry_at - now)
+        return CircuitOpenError(
+            f"circuit breaker open: not connecting for another {wait:.1f} s",
+            retry_after_s=wait,
+        )
 
     async def _open(self) -> Connection:
-        now = self.clock()
-        if not self.breaker.allow(now):
-            if self._auth_error is not None:
-                error = self._auth_error
-                raise AuthError(
-                    error.message,
-                    request_id=error.request_id,
-                    status=error.status,
-                    vendor_code=error.vendor_code,
-                )
-            retry_at = self.breaker.retry_at(now)
-            wait = 0.0 if retry_at is None else max(0.0, retry_at - now)
-            raise CircuitOpenError(
-                f"circuit breaker open: not connecting for another {wait:.1f} s",
-                retry_after_s=wait,
-            )
-        conn = Connection(self.options, self.hooks, self.clock, on_state=self._on_state)
+        """Open one socket if the breaker allows.
+
+        Raises:
+            DeepgramTTSError: the breaker refused or the open failed.
+        """
+        refusal = self._refusal()
+        if refusal is not None:
+            raise refusal
+        return await self._connect(self._new_connection())
+
+    def _new_connection(self) -> Connection:
+        """A socket counted in the pool from now on (before its handshake starts)."""
+        conn = self._factory(self._on_state)
+        if self._flush_limit is not None:
+            conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
         self._conns.append(conn)
-        self._connecting += 1
+        return conn
+
+    def learn_flush_limit(self, limit: int) -> None:
+        """The server refused a Flush within ``limit`` per window: every socket keeps to it."""
+        self._flush_limit = limit if self._flush_limit is None else min(self._flush_limit, limit)
+        for conn in self._conns:
+            conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
+
+    async def _connect(self, conn: Connection) -> Connection:
+        """Run ``conn``'s handshake; a failure is reported to the breaker and raised."""
         try:
             await conn.connect()
         except DeepgramTTSError as exc:
             self._forget(conn)
-            self._record_failure(exc)
+            self.report_failure(exc, trip=isinstance(exc, AuthError))
             raise
         except BaseException:  # cancelled mid-handshake
             self._forget(conn)
             conn.abort()
             raise
-        finally:
-            self._connecting -= 1
-        self.breaker.record_success(self.clock())
+        if self.breaker.state(self.clock.now()) is BreakerState.HALF_OPEN:
+            self.breaker.record_success(self.clock.now())  # the probe got through
         self._auth_error = None
         return conn
 
-    def _record_failure(self, exc: DeepgramTTSError) -> None:
-        now = self.clock()
-        if isinstance(exc, AuthError):
-            self._auth_error = exc
-            self.breaker.trip(now)
-        elif exc.error_class in (ErrorClass.TRANSIENT, ErrorClass.RATE_LIMIT):
-            self.breaker.record_failure(now)
+    # -- what requests report -----------------------------------------------------------------
 
-    def record_request_failure(self, exc: DeepgramTTSError) -> None:
-        """A request lost its socket: count it against the endpoint."""
-        if exc.error_class is ErrorClass.TRANSIENT:
-            self.breaker.record_failure(self.clock())
+    def report_success(self) -> None:
+        """A request completed over a socket."""
+        self.breaker.record_success(self.clock.now())
+
+    def report_failure(self, error: DeepgramTTSError, trip: bool = False) -> None:
+        """A failure that counts against the endpoint (the failure policy said so)."""
+        now = self.clock.now()
+        if trip:
+            if isinstance(error, AuthError):
+                self._auth_error = error
+            self.breaker.trip(now)
+        else:
+            self.breaker.record_failure(now)
 
     # -- releasing ----------------------------------------------------------------------------
 
     def release(self, conn: Connection) -> None:
-        """The request is done with ``conn`` (completed, or ended by an error)."""
+        """The request is done with ``conn`` and left nothing on the server."""
         if conn.state is ConnectionState.BUSY:
             conn.release()
+        if not conn.idle or self._expired(conn):
+            self._retire(conn)
+        self._pump()
+
+    def release_clear(self, conn: Connection) -> None:
+        """The request left work on the server: ``Clear`` it, reuse the socket after
+        ``Cleared`` (a socket that is not answered within ``clear_s`` is closed)."""
+
+        async def clear() -> None:
+            if await conn.clear(self.options.timeouts.clear_s) and not self._expired(conn):
+                self._pump()
+            else:
+                self.retire(conn)
+
+        if conn.start_clear():
+            self._spawn(clear())
         else:
-            conn.owner = None
-        if not conn.usable or self._expired(conn):
-            self._retire(conn)
-        self._wake_one()
+            self.retire(conn)
 
-    def release_after_clear(self, conn: Connection) -> None:
-        """The request was interrupted and Clear sent: reuse ``conn`` once Cleared arrives."""
-        conn.owner = None
-        self._spawn(self._await_cleared(conn))
-
-    async def _await_cleared(self, conn: Connection) -> None:
-        try:
-            await asyncio.wait_for(conn.cleared.wait(), self.options.timeouts.clear_s)
-        except TimeoutError:
-            log.info(
-                "connection %d: no Cleared in time; replacing it",
-                conn.id,
-                extra={"connection_id": conn.id},
-            )
-            conn.abort()
-        if not conn.alive or (conn.usable and self._expired(conn)):
-            self._retire(conn)
-        self._wake_one()
+    def retire(self, conn: Connection) -> None:
+        """``conn`` is in an unknown state: close it gracefully in the background."""
+        self._retire(conn)
+        self._pump()
 
     def _expired(self, conn: Connection) -> bool:
         """True when ``conn`` must not serve another request (too old, or replaced)."""
-        return conn in self._superseded or conn.age(self.clock()) >= self.options.limits.max_age_s
+        age = conn.age(self.clock.now())
+        return conn in self._superseded or age >= self.options.limits.max_age_s
 
     def _retire(self, conn: Connection) -> None:
         """Close ``conn`` in the background and keep the prewarm count."""
+        conn.owner = None  # from now on nothing it receives reaches a request
         self._forget(conn)
-        if conn.alive:
+        if conn.state not in (ConnectionState.CLOSED, ConnectionState.FAILED):
             self._spawn(conn.close())
         self._replenish()
 
     def _replenish(self) -> None:
         if self._closed:
             return
-        missing = self.options.limits.prewarm - len(self._alive()) - self._connecting
+        alive = sum(1 for c in self._conns if c.alive or c.state is ConnectionState.NEW)
+        missing = min(self.options.limits.prewarm - alive, self.options.limits.pool_size - alive)
         for _ in range(max(0, missing)):
-            if self.breaker.state(self.clock()) is BreakerState.OPEN:
+            if self.breaker.state(self.clock.now()) is BreakerState.OPEN:
                 return  # after the cool-down a half-open probe is allowed again
             self._spawn(self._open_quietly())
 
     async def _open_quietly(self) -> None:
         with contextlib.suppress(DeepgramTTSError):
             await self._open()
-            self._wake_one()
+        self._pump()
 
     def _forget(self, conn: Connection) -> None:
         if conn in self._conns:
@@ -340,12 +417,13 @@ class ConnectionPool:
         self._superseded.discard(conn)
 
     def _on_state(self, conn: Connection) -> None:
-        # A socket that had been open and died while idle is replaced in the background; one
-        # that never opened is not (the request that opened it reports the failure).
-        if not conn.alive and conn.owner is None and conn in self._conns and conn.opened_at:
-            self._conns.remove(conn)
+        # A socket that had been open and died while nobody used it is replaced in the
+        # background; a busy one is handled by its request (which retires it).
+        gone = conn.state in (ConnectionState.CLOSED, ConnectionState.FAILED)
+        if gone and conn.owner is None and conn in self._conns and conn.opened_at:
+            self._forget(conn)
             self._replenish()
-            self._wake_one()
+            self._pump()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)
@@ -358,15 +436,16 @@ class ConnectionPool:
         limits = self.options.limits
         interval = min(1.0, limits.max_age_s / 4)
         while not self._closed:
-            await asyncio.sleep(interval)
+            await timing.sleep(self.clock, interval)
             self._replenish()  # reconnects in the background after an outage (readiness)
-            now = self.clock()
+            now = self.clock.now()
             for conn in list(self._conns):
-                if not conn.usable:
+                if not conn.alive or conn.state is ConnectionState.CONNECTING:
                     continue
-                if conn.age(now) >= limits.max_age_s * 0.9 and conn not in self._rotating:
-                    self._rotate(conn)
                 self._report_rtt(conn)
+                old = conn.age(now) >= limits.max_age_s * 0.9
+                if old and conn.idle and conn not in self._rotating:
+                    self._rotate(conn)
 
     def _report_rtt(self, conn: Connection) -> None:
         """Report a socket's latest ping round trip once (websockets measures it)."""
@@ -391,11 +470,11 @@ class ConnectionPool:
                 return
             finally:
                 self._rotating.discard(old)
-            if old.owner is None and old.usable:
+            if old.owner is None and old.idle:
                 self._retire(old)  # idle: close it now
             else:
                 self._superseded.add(old)  # busy: release() retires it
-            self._wake_one()
+            self._pump()
 
         self._spawn(rotate())
 
@@ -403,14 +482,14 @@ class ConnectionPool:
 
     def snapshot(self) -> list[ConnectionInfo]:
         """The sockets as they are now."""
-        now = self.clock()
+        now = self.clock.now()
         return [
             ConnectionInfo(
                 c.id,
                 c.state.value,
                 round(c.age(now), 3) if c.opened_at else 0.0,
-                c.chars.remaining(now),
-                c.flushes.remaining(now),
+                c.budget.chars.remaining(now),
+                c.budget.flushes.remaining(now),
                 c.rtt,
             )
             for c in self._conns

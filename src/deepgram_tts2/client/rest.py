@@ -2,42 +2,32 @@
 
 The response body is streamed: chunks are yielded as they arrive. The request asks for raw PCM
 (``container=none``) in the same encoding and sample rate as the socket, so both transports
-yield the same audio. Errors are translated here, at the boundary: ``httpx`` exceptions never
-escape. "Because an error body can arrive where audio was expected, clients must check the
-status before treating the body as audio" (spec 3.4).
+yield the same audio. "Because an error body can arrive where audio was expected, clients must
+check the status before treating the body as audio" (aura §3.4). Failures are translated at
+:mod:`deepgram_tts2.client.boundary`.
+
+:class:`RestPipeline` speaks one request's pieces: up to ``limits.rest_parallel`` requests in
+flight, audio handed over strictly in piece order; a later piece's audio waits in memory (up to
+``limits.rest_buffer_bytes``, then its body is read no further) until the pieces before it are
+done. Deadlines are the request machine's: the pipeline only reports progress.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
-import time
-from collections.abc import AsyncGenerator
+from collections import deque
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from urllib.parse import urlencode
 
 import httpx
 
-from deepgram_tts2.exceptions import (
-    AuthError,
-    ConnectError,
-    ConnectionLostError,
-    DeepgramTTSError,
-    InputError,
-    PhaseTimeoutError,
-    RateLimitError,
-    ServerError,
-)
+from deepgram_tts2.client import boundary
+from deepgram_tts2.exceptions import DeepgramTTSError, InternalError
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.audio import Container
-from deepgram_tts2.protocol.errors import ErrorClass, classify_http_status
-from deepgram_tts2.protocol.v1.rest import HEADER_REQUEST_ID, parse_error_body, request_body
-from deepgram_tts2.resilience.backoff import parse_retry_after
-
-_BY_CLASS: dict[ErrorClass, type[DeepgramTTSError]] = {
-    ErrorClass.AUTH: AuthError,
-    ErrorClass.INPUT: InputError,
-    ErrorClass.RATE_LIMIT: RateLimitError,
-    ErrorClass.TRANSIENT: ServerError,
-}
+from deepgram_tts2.protocol.v1.rest import request_body
 
 
 class RestClient:
@@ -46,14 +36,12 @@ class RestClient:
     def __init__(self, options: TTSOptions) -> None:
         self.options = options
         limits = httpx.Limits(
-            max_connections=options.limits.pool_size * 2,
+            max_connections=max(options.limits.pool_size, options.limits.rest_parallel) * 2,
             max_keepalive_connections=options.limits.pool_size,
         )
-        timeout = httpx.Timeout(
-            options.timeouts.rest_s,
-            connect=options.timeouts.connect_s,
-            read=options.timeouts.stall_s,
-        )
+        t = options.timeouts
+        # A backstop only: the request machine enforces every deadline itself.
+        timeout = httpx.Timeout(t.rest_s, connect=t.connect_s, read=max(t.stall_s, t.first_audio_s))
         self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
         params = dataclasses.replace(
             options.speak_params(), container=Container.NONE, bit_rate=None
@@ -67,53 +55,148 @@ class RestClient:
     async def stream(self, text: str) -> AsyncGenerator[bytes, None]:
         """Audio bytes of ``text`` as they arrive.
 
-        Deadlines: ``timeouts.connect_s`` to connect, ``timeouts.stall_s`` between body chunks,
-        ``timeouts.rest_s`` for the whole response (checked as chunks arrive).
-
         Raises:
-            DeepgramTTSError: the classified failure (status, ``err_code``, request id,
-                Retry-After), a timeout (phase ``connect``, ``stall`` or ``rest``) or a
-                connection failure.
+            DeepgramTTSError: the translated failure (status, ``err_code``, request id,
+                Retry-After), a timeout or a connection failure.
         """
         headers = {
             "Authorization": f"Token {self.options.require_key()}",
             "Content-Type": "application/json",
         }
-        timeouts = self.options.timeouts
-        deadline = time.monotonic() + timeouts.rest_s
+        t = self.options.timeouts
         try:
             async with self._client.stream(
                 "POST", self._url, content=request_body(text), headers=headers
             ) as response:
                 if response.status_code >= 400:
-                    raise _status_error(response, await response.aread())
+                    body = await response.aread()
+                    raise boundary.status_error(
+                        response.status_code, response.headers, body, "REST request"
+                    )
                 async for chunk in response.aiter_bytes():
-                    if time.monotonic() > deadline:
-                        raise PhaseTimeoutError("rest", timeouts.rest_s)
                     if chunk:
                         yield chunk
-        except httpx.ConnectTimeout:
-            raise PhaseTimeoutError("connect", timeouts.connect_s) from None
-        except httpx.ReadTimeout:
-            raise PhaseTimeoutError("stall", timeouts.stall_s) from None
-        except httpx.TimeoutException:
-            raise PhaseTimeoutError("rest", timeouts.rest_s) from None
-        except httpx.ConnectError as exc:
-            raise ConnectError(f"cannot connect for REST: {type(exc).__name__}") from None
-        except httpx.HTTPError as exc:  # transport broke mid-body, bad framing, ...
-            raise ConnectionLostError(f"REST response broken: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            raise boundary.rest_error(
+                exc, self.options.rest_url, (t.connect_s, max(t.stall_s, t.first_audio_s), t.rest_s)
+            ) from None
 
 
-def _status_error(response: httpx.Response, body: bytes) -> DeepgramTTSError:
-    status = response.status_code
-    parsed = parse_error_body(body)
-    error_class = classify_http_status(status) or ErrorClass.TRANSIENT
-    kind = _BY_CLASS.get(error_class, ServerError)
-    message = parsed.err_msg or f"HTTP {status}"
-    return kind(
-        f"REST request failed with HTTP {status}: {message}",
-        request_id=response.headers.get(HEADER_REQUEST_ID) or parsed.request_id or None,
-        status=status,
-        vendor_code=parsed.err_code or None,
-        retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
-    )
+@dataclasses.dataclass(eq=False)
+class _Piece:
+    index: int
+    text: str
+    chunks: deque[bytes] = dataclasses.field(default_factory=deque)
+    buffered: int = 0
+    done: bool = False
+    error: DeepgramTTSError | None = None
+    data: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # fetch -> deliver
+    room: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # deliver -> fetch
+
+
+class RestPipeline:
+    """One request's REST pieces, in flight in parallel, delivered in order (see the module).
+
+    ``deliver(data)`` is awaited with the current piece's audio, in order (it may wait for the
+    consumer); ``done(index)`` is called when a piece's body is complete and delivered;
+    ``failed(error)`` once when a piece fails (the pipeline stops).
+    """
+
+    def __init__(
+        self,
+        client: RestClient,
+        deliver: Callable[[bytes], Awaitable[None]],
+        done: Callable[[int], None],
+        failed: Callable[[DeepgramTTSError], None],
+    ) -> None:
+        self._client = client
+        self._deliver = deliver
+        self._done = done
+        self._failed = failed
+        options = client.options
+        self._width = options.limits.rest_parallel
+        self._buffer_limit = options.limits.rest_buffer_bytes
+        self._pieces: dict[int, _Piece] = {}
+        self._next = 0  # index of the piece being delivered
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._posted = asyncio.Event()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    def post(self, index: int, text: str) -> None:
+        """Add piece ``index`` (indices arrive in order, from 0)."""
+        if self._stopped:
+            return
+        self._pieces[index] = _Piece(index, text)
+        self._start_more()
+        self._posted.set()
+        if self._deliverer is None:
+            self._deliverer = asyncio.create_task(self._deliver_in_order())
+
+    def _start_more(self) -> None:
+        for index in sorted(self._pieces):
+            if len(self._tasks) >= self._width:
+                return
+            if index not in self._tasks:
+                piece = self._pieces[index]
+                self._tasks[index] = asyncio.create_task(self._fetch(piece))
+
+    async def _fetch(self, piece: _Piece) -> None:
+        try:
+            async with contextlib.aclosing(self._client.stream(piece.text)) as chunks:
+                async for chunk in chunks:
+                    piece.chunks.append(chunk)
+                    piece.buffered += len(chunk)
+                    piece.data.set()
+                    while piece.buffered > self._buffer_limit:
+                        piece.room.clear()  # a later piece waits for its turn to play
+                        await piece.room.wait()
+            piece.done = True
+        except DeepgramTTSError as exc:
+            piece.error = exc
+        except Exception as exc:  # a bug of ours; never leave the request waiting
+            piece.error = InternalError(f"REST piece failed unexpectedly: {type(exc).__name__}")
+        piece.data.set()
+
+    async def _deliver_in_order(self) -> None:
+        while not self._stopped:
+            piece = self._pieces.get(self._next)
+            if piece is None:
+                self._posted.clear()
+                await self._posted.wait()
+                continue
+            await self._deliver_piece(piece)
+            if piece.error is not None:
+                self._stopped = True
+                self._failed(piece.error)
+                return
+            del self._pieces[piece.index]
+            self._tasks.pop(piece.index, None)
+            self._next += 1
+            self._start_more()
+            self._done(piece.index)
+
+    async def _deliver_piece(self, piece: _Piece) -> None:
+        while True:
+            while piece.chunks:
+                chunk = piece.chunks.popleft()
+                piece.buffered -= len(chunk)
+                piece.room.set()
+                await self._deliver(chunk)
+            if piece.done or piece.error is not None:
+                return
+            piece.data.clear()
+            await piece.data.wait()
+
+    async def aclose(self) -> None:
+        """Stop every request (idempotent)."""
+        self._stopped = True
+        tasks = list(self._tasks.values())
+        if self._deliverer is not None and self._deliverer is not asyncio.current_task():
+            tasks.append(self._deliverer)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()

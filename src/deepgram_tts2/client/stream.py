@@ -1,20 +1,17 @@
-"""SpeakStream: one request — push text, end, interrupt — yielding typed events.
+"""SpeakStream: one request (push text, end, interrupt) yielding typed events.
 
-A *driver* task runs the request. It waits for the first real text, takes a socket from the
-pool and hands the request to a :class:`~deepgram_tts2.client.attempt.SocketAttempt` (which
-sends the text as it is pushed and waits for the audio under per-phase deadlines). The socket's
-reader passes audio back through :meth:`SpeakStream.on_outcome`; it is re-aligned to whole
-samples and queued in a bounded :class:`~deepgram_tts2.client.channel.EventChannel`, so a slow
-consumer slows the reader (and time spent waiting on the consumer is not held against the
-server, see :mod:`~deepgram_tts2.client.deadlines`).
+A thin asyncio driver of the sans-I/O :class:`~deepgram_tts2.request.machine.RequestMachine`:
+the caller's calls, the socket's reader and the REST pipeline feed the machine; the machine's
+actions are carried out here (a socket from the pool, messages sent, the socket given back or
+retired, REST pieces posted) by one driver task per request, which also wakes the machine at its
+next deadline. Audio takes a short path: the socket's reader hands each frame to
+:meth:`SpeakStream.on_audio`, which re-aligns it to whole samples and queues it in the
+byte-bounded :class:`~deepgram_tts2.client.channel.EventChannel`; while the channel is full the
+reader waits (backpressure), and the machine pauses the server's deadlines.
 
-Failure policy (design.md): a retryable failure before any audio of the request arrived is
-retried on a fresh socket with backoff (full jitter, bounded by attempts and elapsed time,
-Retry-After honoured), replaying all its text; after audio it ends the request with ``Error`` +
-``AudioEnd(ERROR)``. With ``transport="auto"`` a request that cannot get a socket (breaker open,
-or retries spent on a transient failure) is served over REST. ``interrupt()`` ends the request at
-once with ``AudioEnd(INTERRUPTED)``, drops every queued or in-flight frame of it and sends
-``Clear``.
+Nothing of a request is yielded after its ``AudioEnd``: an interrupt finishes the channel at
+once (dropping queued audio) and the machine refuses every later frame; ``Clear`` is sent and
+the socket reused only after ``Cleared``.
 """
 
 from __future__ import annotations
@@ -23,14 +20,18 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import time
+import random
 import uuid
-from typing import TYPE_CHECKING, Literal
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
-from deepgram_tts2.client.attempt import SocketAttempt
+from deepgram_tts2 import timing
 from deepgram_tts2.client.channel import EventChannel
-from deepgram_tts2.client.deadlines import PhaseTracker
-from deepgram_tts2.client.events import (
+from deepgram_tts2.client.connection import Connection
+from deepgram_tts2.client.pool import ConnectionPool
+from deepgram_tts2.client.rest import RestClient, RestPipeline
+from deepgram_tts2.events import (
     AudioChunk,
     AudioEnd,
     AudioStart,
@@ -40,75 +41,106 @@ from deepgram_tts2.client.events import (
     SpeakEvent,
     Transport,
 )
-from deepgram_tts2.client.request import RequestState
-from deepgram_tts2.compat import TimeoutErrors
-from deepgram_tts2.exceptions import (
-    AuthError,
-    CircuitOpenError,
-    DeepgramTTSError,
-    InputError,
-    InternalError,
-    PhaseTimeoutError,
-    is_retryable,
-)
+from deepgram_tts2.exceptions import DeepgramTTSError, InputError, InternalError
+from deepgram_tts2.observability.hooks import MetricsHooks
+from deepgram_tts2.observability.tracing import RequestSpan, RequestTracer
+from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.audio import PcmFramer
-from deepgram_tts2.protocol.errors import ErrorClass
-from deepgram_tts2.protocol.v1.client_session import (
-    AudioReceived,
-    ClientOutcome,
+from deepgram_tts2.protocol.v1.client_session import ClientOutcome, FlushAcked, FlushRefused
+from deepgram_tts2.protocol.v1.messages import Speak
+from deepgram_tts2.request.actions import (
+    Acquire,
+    Action,
+    Breaker,
+    CancelAcquire,
+    CancelRest,
+    FallBack,
+    Finish,
+    PostRest,
+    Release,
+    Retire,
+    Retrying,
+    Send,
 )
-from deepgram_tts2.protocol.v1.limits import REST_MAX_CHARS
-from deepgram_tts2.protocol.v1.segmenter import split_for_speak
-from deepgram_tts2.resilience.backoff import RetryBudget
-
-if TYPE_CHECKING:
-    from deepgram_tts2.client.tts import DeepgramTTS
+from deepgram_tts2.request.machine import RequestMachine
 
 log = logging.getLogger("deepgram_tts2.client")
 
 TransportMode = Literal["auto", "websocket", "rest"]
 
 
+@dataclasses.dataclass(frozen=True)
+class StreamDeps:
+    """What a :class:`SpeakStream` needs from its client (so neither imports the other)."""
+
+    options: TTSOptions
+    pool: ConnectionPool
+    rest: RestClient
+    hooks: MetricsHooks
+    tracer: RequestTracer
+    clock: timing.Clock
+    rand: Callable[[], float] = random.random
+
+
+def check_text(text: object) -> str:
+    """``text`` if it can be sent; else the error a caller should see.
+
+    Raises:
+        TypeError: not a ``str``.
+        InputError: not encodable as UTF-8 (a lone surrogate), which no server can read.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"push() takes a str, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"text is not valid Unicode: {exc.reason} at position {exc.start}"
+        ) from None
+    return text
+
+
 class SpeakStream:
     """One request. Create it with :meth:`DeepgramTTS.stream`; iterate it for events.
 
-    ``push(text)`` sends text (waits only when more than ``limits.max_pending_chars`` are
-    unsent), ``end()`` says no more text follows, ``interrupt()`` stops the request now, and
-    ``aclose()`` releases everything (interrupting if the request has not ended). The event
-    grammar is documented in :mod:`deepgram_tts2.client.events`.
+    ``push(text)`` sends text (waits only while more than ``limits.max_pending_chars`` pushed
+    characters are unsent), ``end()`` says no more text follows, ``interrupt()`` stops the
+    request now, and ``aclose()`` releases everything (interrupting if the request has not
+    ended). The event grammar is documented in :mod:`deepgram_tts2.events`.
     """
 
     def __init__(
         self,
-        tts: DeepgramTTS,
+        deps: StreamDeps,
         request_id: str | None = None,
         *,
         transport: TransportMode | None = None,
     ) -> None:
         self.request_id = request_id or uuid.uuid4().hex
-        self._tts = tts
-        options = tts.options
-        self._options = options
-        self._hooks = tts.hooks
-        self._clock = tts.clock
+        self._deps = deps
+        self._options = options = deps.options
+        self._hooks = deps.hooks
+        self._clock = deps.clock
         self._pcm = options.pcm_format
-        self._mode: TransportMode = transport or options.transport
-        self._channel = EventChannel(options.limits.audio_queue_chunks)
-        self._state = RequestState(
-            request_id=self.request_id,
-            options=options,
-            hooks=self._hooks,
-            clock=self._clock,
-            span=tts.tracer.start(self.request_id),
-            phases=PhaseTracker(options.timeouts, self._clock()),
-        )
-        self._attempt: SocketAttempt | None = None
-        self._transport: Transport | None = None
+        now = self._clock.now()
+        self._machine = RequestMachine(options, transport or options.transport, now, deps.rand)
+        self._channel = EventChannel(options.limits.audio_queue_bytes)
         self._framer = PcmFramer(self._pcm.sample_width)
+        self._span: RequestSpan = deps.tracer.start(self.request_id)
+        self._io: deque[Action] = deque()
+        self._wakeup = timing.Wakeup()
+        self._space = asyncio.Event()  # set whenever pushed text may have left
+        self._conn: Connection | None = None
+        self._rest: RestPipeline | None = None
+        self._sent_speak = False
+        self._transport: Transport | None = None
         self._announced = False
         self._queued_bytes = 0
         self._yielded_bytes = 0
+        self._first_push_at: float | None = None
+        self._first_send_at: float | None = None
         self._first_yield_at: float | None = None
+        self._chars_pushed = 0
         self._driver = asyncio.create_task(self._drive(), name=f"dgtts-request-{self.request_id}")
 
     def __repr__(self) -> str:
@@ -119,38 +151,37 @@ class SpeakStream:
     async def push(self, text: str) -> None:
         """Send ``text`` (exactly as given: spaces matter). Ignored once the request is over.
 
-        Waits only while more than ``limits.max_pending_chars`` pushed characters are unsent.
-
         Raises:
             TypeError: ``text`` is not a string.
-            InputError: after ``end()``.
+            InputError: after ``end()``, or text that is not valid Unicode.
         """
-        if not isinstance(text, str):
-            raise TypeError(f"push() takes a str, not {type(text).__name__}")
-        st = self._state
-        if st.interrupted or self._channel.finished:
+        check_text(text)
+        machine = self._machine
+        if machine.done:
             return
-        if st.ended:
+        if machine.ended:
             raise InputError("push() after end()")
         if not text:
             return
         limit = self._options.limits.max_pending_chars
-        while st.unsent_chars > 0 and st.unsent_chars + len(text) > limit:
-            st.space.clear()
-            await st.space.wait()
-            if st.interrupted or self._channel.finished:
-                return
-        if st.first_push_at is None:
-            st.first_push_at = self._clock()
-        st.texts.append(text)
-        st.unsent_chars += len(text)
-        st.chars_pushed += len(text)
-        st.notify()
+        while (
+            not machine.done
+            and machine.unsent_chars > 0
+            and machine.unsent_chars + len(text) > limit
+        ):
+            self._space.clear()
+            await self._space.wait()
+        if machine.done:
+            return
+        now = self._clock.now()
+        if self._first_push_at is None:
+            self._first_push_at = now
+        self._chars_pushed += len(text)
+        self._apply(machine.push(text, now))
 
     async def end(self) -> None:
         """No more text: flush what is left; the request completes after its audio."""
-        self._state.ended = True
-        self._state.notify()
+        self._apply(self._machine.end(self._clock.now()))
 
     async def interrupt(self) -> None:
         """Stop now: ``AudioEnd(INTERRUPTED)`` is the next and last event; ``Clear`` is sent.
@@ -158,15 +189,9 @@ class SpeakStream:
         Safe at any time (before any text, after the end, twice): once the request is over it
         does nothing.
         """
-        st = self._state
-        if st.interrupted or self._channel.finished:
-            return
-        st.interrupted = True
-        st.span.event("interrupt")
-        self._finish(EndReason.INTERRUPTED, discard_audio=True)
-        self._tts.pool.abandon(self)  # leave the queue if it waits for a socket
-        st.notify()
-        st.space.set()
+        if not self._machine.done:
+            self._span.event("interrupt")
+        self._apply(self._machine.interrupt(self._clock.now()))
 
     async def aclose(self) -> None:
         """Interrupt if unfinished and wait for the driver to let go of its socket (idempotent).
@@ -175,9 +200,11 @@ class SpeakStream:
         past it, it is cancelled and its socket aborted.
         """
         await self.interrupt()
+        if self._driver.done():
+            return
         try:
             await asyncio.wait_for(asyncio.shield(self._driver), self._options.timeouts.close_s)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             self._driver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._driver
@@ -188,9 +215,18 @@ class SpeakStream:
         return self._channel.finished
 
     @property
+    def finished(self) -> bool:
+        """True once the driver let go of everything (socket, REST requests)."""
+        return self._driver.done()
+
+    @property
     def buffered_audio_bytes(self) -> int:
         """Audio queued for the consumer and not yet taken."""
-        return self._channel.audio_queued()
+        return self._channel.queued_bytes
+
+    def add_done_callback(self, callback: Callable[[SpeakStream], None]) -> None:
+        """Call ``callback(stream)`` once the driver let go of everything."""
+        self._driver.add_done_callback(lambda _task: callback(self))
 
     def __aiter__(self) -> SpeakStream:
         return self
@@ -199,11 +235,12 @@ class SpeakStream:
         event = await self._channel.get()
         if event is None:
             raise StopAsyncIteration
-        if isinstance(event, AudioChunk):
+        if type(event) is AudioChunk:
             if self._first_yield_at is None:
-                self._first_yield_at = self._clock()
-            self._yielded_bytes += len(event.data)
-            self._hooks.on_audio(len(event.data), self._pcm.duration_ms(len(event.data)) / 1e3)
+                self._first_yield_at = self._clock.now()
+            size = len(event.data)
+            self._yielded_bytes += size
+            self._hooks.on_audio(size, size / self._pcm.bytes_per_second)
         elif isinstance(event, Metric) and event.name == "ttfb":
             event = self._ttfb()
         elif isinstance(event, AudioEnd):
@@ -212,20 +249,19 @@ class SpeakStream:
 
     def _ttfb(self) -> Metric:
         """TTFB as the caller sees it: first Speak (or POST) -> first audio yielded."""
-        st = self._state
-        now = self._clock()
-        ttfb = now - (st.first_speak_at if st.first_speak_at is not None else now)
+        now = self._clock.now()
+        ttfb = now - (self._first_send_at if self._first_send_at is not None else now)
         transport = (self._transport or Transport.WEBSOCKET).value
         self._hooks.on_ttfb(ttfb, transport)
-        st.span.event("first_audio", {"ttfb_ms": ttfb * 1000.0})
-        if st.first_push_at is not None:
-            self._hooks.on_first_token_to_audio(now - st.first_push_at)
+        self._span.event("first_audio", {"ttfb_ms": ttfb * 1000.0})
+        if self._first_push_at is not None:
+            self._hooks.on_first_token_to_audio(now - self._first_push_at)
         return Metric(self.request_id, "ttfb", ttfb * 1000.0)
 
     def _final(self, event: AudioEnd) -> AudioEnd:
         interval = 0.0
         if self._first_yield_at is not None:
-            interval = (self._clock() - self._first_yield_at) * 1000.0
+            interval = (self._clock.now() - self._first_yield_at) * 1000.0
         return dataclasses.replace(
             event,
             audio_bytes=self._yielded_bytes,
@@ -233,242 +269,228 @@ class SpeakStream:
             interval_ms=interval,
         )
 
-    # -- driver -------------------------------------------------------------------------------
+    # -- the socket's reader (the connection's Owner protocol) --------------------------------
 
-    async def _drive(self) -> None:
-        try:
-            await self._run()
-        except DeepgramTTSError as exc:
-            self._fail(exc)
-        except asyncio.CancelledError:
-            self._finish(EndReason.INTERRUPTED, discard_audio=True)
-            raise
-        except Exception as exc:  # a bug: never leave the caller hanging
-            log.exception("request %s failed unexpectedly", self.request_id)
-            self._fail(InternalError(f"unexpected {type(exc).__name__}"))
-        finally:
-            self._state.space.set()
-
-    async def _run(self) -> None:
-        st = self._state
-        while not (st.ended or st.interrupted or st.has_text):
-            await st.wait()
-        if st.interrupted:
-            return
-        if not st.has_text:
-            self._finish(EndReason.COMPLETED)
-            return
-        if self._mode == "rest":
-            await self._serve_rest(fallback=False)
-            return
-        budget = RetryBudget(self._options.retry.policy(), self._clock())
-        while True:
-            try:
-                await self._serve_socket()
-                return
-            except DeepgramTTSError as exc:
-                if st.interrupted:
-                    return
-                if not await self._recover(exc, budget):
-                    return
-
-    async def _recover(self, exc: DeepgramTTSError, budget: RetryBudget) -> bool:
-        """After a failed attempt: True to try again, False when served otherwise.
-
-        Raises:
-            DeepgramTTSError: ``exc`` when nothing more can be done.
-        """
-        audio_seen = self._state.phases.audio_started or self._announced
-        fallback = self._mode == "auto" and not audio_seen
-        if isinstance(exc, CircuitOpenError):
-            if fallback:
-                await self._serve_rest(fallback=True)
-                return False
-            raise exc
-        if audio_seen or not is_retryable(exc):
-            raise exc
-        delay = budget.next_delay(self._clock(), exc.retry_after_s)
-        if delay is None:
-            if fallback and exc.error_class is ErrorClass.TRANSIENT:
-                await self._serve_rest(fallback=True)
-                return False
-            raise exc
-        self._hooks.on_reconnect(exc.error_class.value)
-        self._state.span.event(
-            "reconnect", {"error_class": exc.error_class.value, "delay_s": delay}
-        )
-        log.info(
-            "request %s: retrying in %.2f s after %s",
-            self.request_id,
-            delay,
-            exc.message,
-            extra={"request_id": self.request_id, "error_class": exc.error_class.value},
-        )
-        await self._state.wait(delay)  # an interrupt cuts the wait short
-        return not self._state.interrupted
-
-    async def _serve_socket(self) -> None:
-        """One attempt over one socket; returns when the request completed or was interrupted."""
-        pool = self._tts.pool
-        conn = await pool.acquire(self)
-        if conn is None:
-            return  # interrupted while waiting for a socket
-        if self._transport is None:
-            self._hooks.on_request_start(Transport.WEBSOCKET.value)
-        self._transport = Transport.WEBSOCKET
-        attempt = SocketAttempt(self._state, conn, self._deliver_websocket)
-        self._attempt = attempt
-        cleared = False
-        try:
-            cleared = await attempt.run()
-        except DeepgramTTSError as exc:
-            # The server's state for this socket is unknown now (buffered text, audio in
-            # flight): never reuse it.
-            pool.record_request_failure(exc)
-            conn.abort()
-            raise
-        except BaseException:  # cancelled: same, the socket's state is unknown
-            conn.abort()
-            raise
-        finally:
-            self._attempt = None
-            if cleared:
-                pool.release_after_clear(conn)
-            else:
-                pool.release(conn)
-        self._finish(EndReason.COMPLETED)  # no-op when interrupted
-
-    # -- what the socket receives (Owner protocol of the connection) --------------------------
-
-    async def on_outcome(self, outcome: ClientOutcome[str]) -> None:
-        """Called by the connection's reader with what arrived while this request owns it."""
-        attempt = self._attempt
-        if attempt is not None:
-            await attempt.on_outcome(outcome)
-        elif isinstance(outcome, AudioReceived):
-            self._hooks.on_stale_audio_dropped(len(outcome.data))
-
-    def on_connection_lost(self, error: DeepgramTTSError) -> None:
-        """Called by the connection when its socket is gone."""
-        attempt = self._attempt
-        if attempt is not None:
-            attempt.on_connection_lost(error)
-
-    # -- audio intake -------------------------------------------------------------------------
-
-    async def _deliver_websocket(self, data: bytes) -> None:
-        await self._on_audio(data, Transport.WEBSOCKET)
-
-    async def _on_audio(self, data: bytes, transport: Transport) -> None:
-        """Queue ``data`` for the consumer as whole samples (waits while the queue is full)."""
-        if self._state.interrupted or self._channel.finished:
+    def on_audio(self, data: bytes, tag: str | None) -> None:
+        """A live audio frame on this request's socket."""
+        ours = tag == self.request_id or (tag is None and self._sent_speak)
+        if not ours or not self._machine.accept_audio(self._clock.now(), "websocket"):
             self._hooks.on_stale_audio_dropped(len(data))
             return
+        self._queue_audio(data, Transport.WEBSOCKET)
+
+    def on_outcome(self, outcome: ClientOutcome[str]) -> None:
+        """``Flushed`` or a refused Flush (counted and logged by the connection)."""
+        now = self._clock.now()
+        if isinstance(outcome, FlushAcked) and outcome.tag == self.request_id:
+            self._apply(self._machine.on_flushed(now))
+        elif isinstance(outcome, FlushRefused) and outcome.tag == self.request_id:
+            self._apply(self._machine.on_flush_refused(now))
+            if self._conn is not None:  # every socket of the pool learns the server's limit
+                self._deps.pool.learn_flush_limit(self._conn.budget.flushes.limit)
+
+    def on_lost(self, error: DeepgramTTSError) -> None:
+        """The socket is gone."""
+        self._apply(self._machine.on_socket_failed(error, self._clock.now()))
+
+    def room(self) -> Awaitable[None] | None:
+        """While the consumer is behind: what the reader awaits before the next frame."""
+        return self._wait_room() if self._channel.full else None
+
+    async def _wait_room(self) -> None:
+        self._machine.on_blocked(self._clock.now())
+        self._wakeup.set()  # the consumer deadline runs now
+        await self._channel.room()
+        self._machine.on_unblocked(self._clock.now())
+        self._wakeup.set()
+
+    def _queue_audio(self, data: bytes, transport: Transport) -> None:
         aligned = self._framer.feed(data)
         if not aligned:
             return
         if not self._announced:
             self._announced = True
-            await self._put(AudioStart(self.request_id, transport, self._pcm))
-            await self._put(Metric(self.request_id, "ttfb", 0.0))  # measured when yielded
-        if await self._put(AudioChunk(self.request_id, aligned)):
-            self._queued_bytes += len(aligned)
-        else:
-            self._hooks.on_stale_audio_dropped(len(aligned))
+            self._transport = transport
+            self._channel.put(AudioStart(self.request_id, transport, self._pcm))
+            self._channel.put(Metric(self.request_id, "ttfb", 0.0))  # measured when yielded
+        self._channel.put(AudioChunk(self.request_id, aligned))
+        self._queued_bytes += len(aligned)
 
-    async def _put(self, event: SpeakEvent) -> bool:
-        """Queue ``event``; while the consumer holds us up, the server's deadlines pause."""
-        st = self._state
-        blocked = self._channel.full
-        if blocked:
-            st.phases.on_blocked(self._clock())
-            st.notify()
+    # -- carrying out the machine's actions ---------------------------------------------------
+
+    def _apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Finish):
+                self._finish(action)
+            elif isinstance(action, CancelAcquire):
+                self._deps.pool.abandon(self)
+            elif isinstance(action, Breaker):
+                self._report_breaker(action)
+            elif isinstance(action, Retrying | FallBack):
+                self._note_recovery(action)
+            else:
+                self._io.append(action)
+        if self._io or self._machine.done:
+            self._wakeup.set()
+        self._space.set()
+
+    async def _drive(self) -> None:
         try:
-            return await self._channel.put(event)
+            while True:
+                while self._io:
+                    await self._perform(self._io.popleft())
+                if self._machine.done:
+                    break
+                deadline = self._machine.next_wakeup(self._clock.now())
+                await self._wakeup.wait(self._clock, deadline)
+                self._apply(self._machine.tick(self._clock.now()))
+        except asyncio.CancelledError:
+            self._apply(self._machine.interrupt(self._clock.now()))
+            self._abort()
+            raise
+        except Exception as exc:  # a bug: never leave the caller hanging
+            log.exception("request %s failed unexpectedly", self.request_id)
+            self._finish(Finish(EndReason.ERROR, InternalError(f"unexpected {type(exc).__name__}")))
+            self._abort()
         finally:
-            if blocked:
-                st.phases.on_unblocked(self._clock())
-                st.notify()
+            if self._rest is not None:
+                await self._rest.aclose()
+                self._rest = None
+            self._space.set()
 
-    # -- REST ---------------------------------------------------------------------------------
+    def _abort(self) -> None:
+        if self._conn is not None:
+            self._conn.abort()
+            self._deps.pool.retire(self._conn)
+            self._conn = None
 
-    async def _serve_rest(self, fallback: bool) -> None:
-        """Speak the whole text over REST (after ``end()``), in pieces of <= 2000 characters."""
-        st = self._state
-        while not (st.ended or st.interrupted):
-            await st.wait()
-        if st.interrupted:
+    async def _perform(self, action: Action) -> None:
+        if isinstance(action, Acquire):
+            await self._acquire(action)
+        elif isinstance(action, Send):
+            await self._send(action)
+        elif isinstance(action, Release):
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                if action.clear is not None:
+                    self._deps.pool.release_clear(conn)
+                else:
+                    self._deps.pool.release(conn)
+        elif isinstance(action, Retire):
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                self._deps.pool.retire(conn)
+        elif isinstance(action, PostRest):
+            self._post_rest(action)
+        elif isinstance(action, CancelRest) and self._rest is not None:
+            rest, self._rest = self._rest, None
+            await rest.aclose()
+
+    async def _acquire(self, action: Acquire) -> None:
+        try:
+            conn = await self._deps.pool.acquire(self, action.deadline, action.prefer_budget)
+        except DeepgramTTSError as exc:
+            self._apply(self._machine.on_acquire_failed(exc, self._clock.now()))
             return
-        if fallback:
-            self._hooks.on_rest_fallback()
-            st.span.event("fallback", {"transport": "rest"})
-            log.info(
-                "request %s: served over REST",
-                self.request_id,
-                extra={"request_id": self.request_id, "transport": "rest"},
-            )
-        if self._transport is None:
-            self._hooks.on_request_start(Transport.REST.value)
-        self._transport = Transport.REST
+        if conn is None:
+            return  # interrupted while waiting
+        self._conn = conn
+        self._sent_speak = False
         self._framer.reset()
-        if st.first_speak_at is None:
-            st.first_speak_at = self._clock()
-        limit = self._options.timeouts.request_s
-        remaining = None if limit is None else st.phases.started_at + limit - self._clock()
-        try:
-            await asyncio.wait_for(self._post_all("".join(st.texts).strip()), remaining)
-        except TimeoutErrors:
-            raise PhaseTimeoutError("request", limit or 0.0) from None
-        self._finish(EndReason.COMPLETED)
+        self._start_transport(Transport.WEBSOCKET)
+        self._apply(self._machine.on_socket(conn.budget, self._clock.now()))
 
-    async def _post_all(self, text: str) -> None:
-        st = self._state
-        for piece in split_for_speak(text, REST_MAX_CHARS):
-            self._hooks.on_characters(len(piece))
-            async with contextlib.aclosing(self._tts.rest.stream(piece)) as chunks:
-                async for chunk in chunks:
-                    if st.interrupted:
-                        return
-                    await self._deliver_rest(chunk)
+    async def _send(self, action: Send) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        for message in action.messages:
+            if self._first_send_at is None:
+                self._first_send_at = self._clock.now()
+            try:
+                await conn.send(message, self.request_id)
+            except DeepgramTTSError as exc:
+                self._apply(self._machine.on_socket_failed(exc, self._clock.now()))
+                return
+            if isinstance(message, Speak):
+                self._sent_speak = True
+            else:
+                self._span.event("flush")
 
-    async def _deliver_rest(self, chunk: bytes) -> None:
-        """Queue a REST chunk; a consumer that takes nothing for ``consumer_s`` ends it."""
-        limit = self._options.timeouts.consumer_s
-        try:
-            await asyncio.wait_for(self._on_audio(chunk, Transport.REST), limit)
-        except TimeoutError:
-            raise PhaseTimeoutError("consumer", limit or 0.0) from None
+    def _post_rest(self, action: PostRest) -> None:
+        if self._rest is None:
+            self._framer.reset()
+            self._start_transport(Transport.REST)
+            self._rest = RestPipeline(
+                self._deps.rest, self._deliver_rest, self._rest_done, self._rest_failed
+            )
+        if self._first_send_at is None:
+            self._first_send_at = self._clock.now()
+        self._hooks.on_characters(len(action.text))
+        self._rest.post(action.index, action.text)
 
-    # -- ending -------------------------------------------------------------------------------
+    async def _deliver_rest(self, data: bytes) -> None:
+        if not self._machine.accept_audio(self._clock.now(), "rest"):
+            self._hooks.on_stale_audio_dropped(len(data))
+            return
+        self._queue_audio(data, Transport.REST)
+        if self._channel.full:
+            await self._wait_room()
 
-    def _fail(self, exc: DeepgramTTSError) -> None:
+    def _rest_done(self, index: int) -> None:
+        self._apply(self._machine.on_rest_done(index, self._clock.now()))
+
+    def _rest_failed(self, error: DeepgramTTSError) -> None:
+        self._apply(self._machine.on_rest_failed(error, self._clock.now()))
+
+    def _start_transport(self, transport: Transport) -> None:
+        if self._transport is None and not self._announced:
+            self._hooks.on_request_start(transport.value)
+        if not self._announced:
+            self._transport = transport
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def _report_breaker(self, action: Breaker) -> None:
+        pool = self._deps.pool
+        if action.outcome == "success":
+            pool.report_success()
+        elif action.error is not None:
+            pool.report_failure(action.error, trip=action.outcome == "trip")
+
+    def _note_recovery(self, action: Retrying | FallBack) -> None:
+        error = action.error
+        extra = {"request_id": self.request_id, "error_class": error.error_class.value}
+        if isinstance(action, Retrying):
+            self._hooks.on_reconnect(error.error_class.value)
+            self._span.event(
+                "reconnect", {"error_class": error.error_class.value, "delay_s": action.delay_s}
+            )
+            log.info(
+                "request %s: retrying in %.2f s after %s",
+                self.request_id,
+                action.delay_s,
+                error.message,
+                extra=extra,
+            )
+        else:
+            self._hooks.on_rest_fallback()
+            self._span.event("fallback", {"transport": "rest"})
+            log.info(
+                "request %s: continuing over REST after %s",
+                self.request_id,
+                error.message,
+                extra=extra,
+            )
+
+    def _finish(self, action: Finish) -> None:
+        """Queue the final events (once); ``AudioEnd``'s counts are set when it is yielded."""
         if self._channel.finished:
             return
-        self._hooks.on_error(exc.error_class.value, exc.vendor_code)
-        error = Error(
-            request_id=self.request_id,
-            error_class=exc.error_class,
-            message=exc.message,
-            fatal=isinstance(exc, AuthError),
-            code=exc.status if exc.status is not None else exc.close_code,
-            vendor_code=exc.vendor_code,
-            deepgram_request_id=exc.request_id,
-            exception=exc,
-        )
-        log.warning(
-            "request %s failed: %s",
-            self.request_id,
-            exc.message,
-            extra={"request_id": self.request_id, "error_class": exc.error_class.value},
-        )
-        self._finish(EndReason.ERROR, error=error)
-
-    def _finish(
-        self, reason: EndReason, error: Error | None = None, discard_audio: bool = False
-    ) -> None:
-        """Queue the final event (once); ``AudioEnd``'s counts are set when it is yielded."""
-        if self._channel.finished:
-            return
+        reason = action.reason
+        error = None
+        if action.error is not None:
+            error = self._error_event(action.error, action.fatal)
         end = AudioEnd(
             request_id=self.request_id,
             reason=reason,
@@ -477,23 +499,34 @@ class SpeakStream:
             audio_bytes=0,
             transport=self._transport,
         )
-        self._channel.finish(end, error=error, discard_audio=discard_audio)
-        self._state.space.set()
+        self._channel.finish(end, error=error, discard_audio=reason is EndReason.INTERRUPTED)
         dropped = self._channel.dropped_bytes
         if dropped:
             self._hooks.on_stale_audio_dropped(dropped)
-        self._state.span.end(
-            reason.value,
-            {"deepgram_tts2.transport": "" if self._transport is None else self._transport.value},
-        )
+        transport = None if self._transport is None else self._transport.value
+        self._span.end(reason.value, {"deepgram_tts2.transport": transport or ""})
         self._hooks.on_request_end(
             reason.value,
-            None if self._transport is None else self._transport.value,
+            transport,
             self._pcm.duration_ms(self._queued_bytes - dropped) / 1000.0,
-            self._state.chars_pushed,
+            self._chars_pushed,
         )
 
-
-def monotonic() -> float:
-    """The clock requests measure with."""
-    return time.monotonic()
+    def _error_event(self, exc: DeepgramTTSError, fatal: bool) -> Error:
+        self._hooks.on_error(exc.error_class.value, exc.vendor_code)
+        log.warning(
+            "request %s failed: %s",
+            self.request_id,
+            exc.message,
+            extra={"request_id": self.request_id, "error_class": exc.error_class.value},
+        )
+        return Error(
+            request_id=self.request_id,
+            error_class=exc.error_class,
+            message=exc.message,
+            fatal=fatal,
+            code=exc.status if exc.status is not None else exc.close_code,
+            vendor_code=exc.vendor_code,
+            deepgram_request_id=exc.request_id,
+            exception=exc,
+        )

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 
-from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, SpeakEvent
+from deepgram_tts2 import timing
 from deepgram_tts2.client.pool import ConnectionInfo, ConnectionPool
 from deepgram_tts2.client.rest import RestClient
-from deepgram_tts2.client.stream import SpeakStream, TransportMode, monotonic
+from deepgram_tts2.client.stream import SpeakStream, StreamDeps, TransportMode, check_text
+from deepgram_tts2.events import AudioChunk, Error, SpeakEvent
 from deepgram_tts2.exceptions import ClientClosedError, InputError
 from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
 from deepgram_tts2.observability.logs import register_secret
@@ -32,8 +33,6 @@ from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
 from deepgram_tts2.observability.server import MetricsServer
 from deepgram_tts2.observability.tracing import NoTracing, RequestTracer
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.v1.limits import REST_MAX_CHARS
-from deepgram_tts2.protocol.v1.segmenter import split_for_speak
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
 
 log = logging.getLogger("deepgram_tts2.client")
@@ -56,7 +55,7 @@ class ClientState:
     @property
     def idle_connections(self) -> int:
         """Sockets ready to serve a request now."""
-        return sum(1 for c in self.connections if c.state == "open")
+        return sum(1 for c in self.connections if c.state == "idle")
 
     @property
     def ready(self) -> bool:
@@ -65,7 +64,7 @@ class ClientState:
             return False
         if self.transport == "rest":
             return True
-        return any(c.state in ("open", "busy", "clearing") for c in self.connections)
+        return any(c.state in ("idle", "busy", "clearing") for c in self.connections)
 
 
 class DeepgramTTS:
@@ -77,7 +76,7 @@ class DeepgramTTS:
         *,
         hooks: MetricsHooks | None = None,
         tracer: RequestTracer | None = None,
-        clock: Callable[[], float] = monotonic,
+        clock: timing.Clock | None = None,
     ) -> None:
         self.options = options or TTSOptions()
         self.options.require_key()  # fail at construction, with a clear message
@@ -96,13 +95,16 @@ class DeepgramTTS:
             )
         self.hooks: MetricsHooks = SafeHooks(hooks)
         self.tracer: RequestTracer = tracer or NoTracing()
-        self.clock = clock
+        self.clock: timing.Clock = clock or timing.LoopClock()
         self.breaker = CircuitBreaker(
             self.options.breaker.policy(),
             on_transition=lambda _old, new: self.hooks.on_breaker_state(new.value),
         )
-        self.pool = ConnectionPool(self.options, self.hooks, clock, self.breaker)
+        self.pool = ConnectionPool(self.options, self.hooks, self.clock, self.breaker)
         self.rest = RestClient(self.options)
+        self._deps = StreamDeps(
+            self.options, self.pool, self.rest, self.hooks, self.tracer, self.clock
+        )
         self._streams: set[SpeakStream] = set()
         self._started = False
         self._closed = False
@@ -163,14 +165,10 @@ class DeepgramTTS:
         """
         if self._closed:
             raise ClientClosedError("the client is closed")
-        stream = SpeakStream(self, request_id, transport=transport)
+        stream = SpeakStream(self._deps, request_id, transport=transport)
         self._streams.add(stream)
-        stream._driver.add_done_callback(lambda _t: self._forget(stream))
+        stream.add_done_callback(self._streams.discard)
         return stream
-
-    def _forget(self, stream: SpeakStream) -> None:
-        if stream.done:
-            self._streams.discard(stream)
 
     async def speak(self, text: str, request_id: str | None = None) -> AsyncIterator[SpeakEvent]:
         """Events of one complete text (WebSocket, with REST fallback)."""
@@ -184,20 +182,27 @@ class DeepgramTTS:
             await stream.aclose()
 
     async def synthesize(self, text: str) -> bytes:
-        """Raw PCM of ``text`` over REST (the whole body; text over 2000 characters is sent in
-        several requests, in order).
+        """Raw PCM of ``text`` over REST only (the same pieces and deadlines as a REST stream:
+        text over 2000 characters is sent in several requests, delivered in order).
 
         Raises:
-            InputError: blank text.
-            DeepgramTTSError: the classified failure.
+            InputError: blank text or text that is not valid Unicode.
+            DeepgramTTSError: the request's error.
         """
-        if not text.strip():
+        if not check_text(text).strip():
             raise InputError("nothing to synthesize: the text is blank")
+        return await self._collect(self.synthesize_events(text))
+
+    async def _collect(self, events: AsyncIterator[SpeakEvent]) -> bytes:
         audio = bytearray()
-        for piece in split_for_speak(text.strip(), REST_MAX_CHARS):
-            self.hooks.on_characters(len(piece))
-            async for chunk in self.rest.stream(piece):
-                audio += chunk
+        error: Error | None = None
+        async for event in events:
+            if isinstance(event, AudioChunk):
+                audio += event.data
+            elif isinstance(event, Error):
+                error = event
+        if error is not None:
+            raise error.exception
         return bytes(audio)
 
     async def synthesize_events(
@@ -218,18 +223,7 @@ class DeepgramTTS:
 
     async def synthesize_pcm(self, text: str) -> bytes:
         """Raw PCM of ``text`` over the WebSocket (REST fallback); raises the request's error."""
-        audio = bytearray()
-        error: Error | None = None
-        async for event in self.speak(text):
-            if isinstance(event, AudioChunk):
-                audio += event.data
-            elif isinstance(event, Error):
-                error = event
-            elif isinstance(event, AudioEnd):
-                break
-        if error is not None:
-            raise error.exception
-        return bytes(audio)
+        return await self._collect(self.speak(text))
 
     @property
     def metrics_url(self) -> str | None:
@@ -243,7 +237,7 @@ class DeepgramTTS:
             started=self._started,
             closed=self._closed,
             transport=self.options.transport,
-            breaker=self.breaker.state(self.clock()).value,
+            breaker=self.breaker.state(self.clock.now()).value,
             connections=tuple(self.pool.snapshot()),
             queued_requests=self.pool.queued,
             open_streams=sum(1 for s in self._streams if not s.done),

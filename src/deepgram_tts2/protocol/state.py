@@ -24,6 +24,11 @@ class StateTable(Generic[S, E]):
     def __init__(self, transitions: dict[tuple[S, E], S]) -> None:
         self._transitions = dict(transitions)
 
+    @property
+    def transitions(self) -> dict[tuple[S, E], S]:
+        """Every legal move (a copy)."""
+        return dict(self._transitions)
+
     def allows(self, state: S, event: E) -> bool:
         """True when ``event`` is legal in ``state``."""
         return (state, event) in self._transitions

@@ -1,7 +1,8 @@
 """Circuit breaker: CLOSED -> OPEN -> HALF_OPEN -> CLOSED, as a transition table.
 
 * CLOSED counts failures within ``failure_window_s`` (older ones decay); ``failure_threshold``
-  of them open it. A success in CLOSED clears the count.
+  of them open it. Successes do not reset the count: a socket that opens fine and then dies
+  with 1011 again and again must still open the breaker, and the window forgets old failures.
 * OPEN refuses everything until ``cooldown_s`` passed, then becomes HALF_OPEN.
 * HALF_OPEN admits up to ``half_open_max_probes`` requests at once; ``success_threshold``
   successes close it, one failure opens it again. A probe that never reports frees its slot
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from deepgram_tts2.compat import StrEnum
+from deepgram_tts2.protocol.state import StateTable
 
 
 class BreakerState(StrEnum):
@@ -40,15 +42,17 @@ class BreakerEvent(enum.Enum):
 
 
 _S, _E = BreakerState, BreakerEvent
-TRANSITIONS: dict[tuple[BreakerState, BreakerEvent], BreakerState] = {
-    (_S.CLOSED, _E.THRESHOLD_REACHED): _S.OPEN,
-    (_S.CLOSED, _E.TRIP): _S.OPEN,
-    (_S.OPEN, _E.COOLDOWN_ELAPSED): _S.HALF_OPEN,
-    (_S.OPEN, _E.TRIP): _S.OPEN,
-    (_S.HALF_OPEN, _E.PROBE_FAILED): _S.OPEN,
-    (_S.HALF_OPEN, _E.PROBES_SUCCEEDED): _S.CLOSED,
-    (_S.HALF_OPEN, _E.TRIP): _S.OPEN,
-}
+BREAKER_TABLE: StateTable[BreakerState, BreakerEvent] = StateTable(
+    {
+        (_S.CLOSED, _E.THRESHOLD_REACHED): _S.OPEN,
+        (_S.CLOSED, _E.TRIP): _S.OPEN,
+        (_S.OPEN, _E.COOLDOWN_ELAPSED): _S.HALF_OPEN,
+        (_S.OPEN, _E.TRIP): _S.OPEN,
+        (_S.HALF_OPEN, _E.PROBE_FAILED): _S.OPEN,
+        (_S.HALF_OPEN, _E.PROBES_SUCCEEDED): _S.CLOSED,
+        (_S.HALF_OPEN, _E.TRIP): _S.OPEN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class CircuitBreaker:
         self._successes = 0
 
     def _fire(self, event: BreakerEvent, now: float) -> None:
-        new = TRANSITIONS.get((self._state, event), self._state)
+        new = BREAKER_TABLE.next(self._state, event)
         if new is BreakerState.OPEN:
             self._opened_at = now
             self._probes.clear()
@@ -124,9 +128,7 @@ class CircuitBreaker:
     def record_success(self, now: float) -> None:
         """An attempt succeeded."""
         state = self.state(now)
-        if state is BreakerState.CLOSED:
-            self._failures.clear()
-        elif state is BreakerState.HALF_OPEN:
+        if state is BreakerState.HALF_OPEN:
             if self._probes:
                 self._probes.popleft()
             self._successes += 1

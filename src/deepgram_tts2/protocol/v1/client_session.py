@@ -181,6 +181,7 @@ class ClientSession(Generic[T]):
         self.metadata: Metadata | None = None
         self._pending: deque[PendingFlush[T]] = deque()
         self._next_sequence = 0
+        self._offset = 0  # server id minus ours, learned after a Clear that took an id
 
     @property
     def pending_flushes(self) -> int:
@@ -237,25 +238,51 @@ class ClientSession(Generic[T]):
             return Ignored(message, f"unknown message type {message.type!r}")
         return Ignored(message, f"malformed server message: {message.detail}")
 
-    def _audio(self, data: bytes) -> ClientOutcome[T]:
+    def audio_owner(self) -> tuple[bool, T | None]:
+        """For the next audio frame: (live, tag of the oldest live pending flush or None).
+
+        Audio is stale (not live) between sending ``Clear`` and receiving ``Cleared``, and after
+        the socket closed. The allocation-free twin of :meth:`received` for binary frames.
+        """
         if self.state in (ClientState.CLEARING, ClientState.CLOSED):
-            return StaleAudio(data)
+            return False, None
         for pending in self._pending:
             if not pending.abandoned:
-                return AudioReceived(data, pending.tag)
-        return AudioReceived(data, None)
+                return True, pending.tag
+        return True, None
+
+    def _audio(self, data: bytes) -> ClientOutcome[T]:
+        live, tag = self.audio_owner()
+        return AudioReceived(data, tag) if live else StaleAudio(data)
 
     def _flushed(self, message: Flushed) -> ClientOutcome[T]:
+        """Match ``Flushed`` to the oldest live flush, whatever a Clear did to the ids.
+
+        Acknowledgements come in order, so the oldest live pending flush is the one answered.
+        What ``Cleared.sequence_id`` counts is undocumented (aura §2.4.4): a server may give
+        Clear an id of its own, and then every later id is one higher than ours. So an id at
+        or above the oldest live flush's acknowledges that flush and teaches the offset; an id
+        below it is a late answer for cleared work and is ignored. A live flush is never
+        dropped.
+        """
         seq = message.sequence_id
-        while self._pending and self._pending[0].sequence_id < seq:
-            # Older flushes can only be abandoned ones whose acks never came.
-            self._pending.popleft()
-        if self._pending and self._pending[0].sequence_id == seq:
-            head = self._pending.popleft()
-            if head.abandoned:
+        while self._pending and self._pending[0].abandoned:
+            head = self._pending[0]
+            if seq == head.sequence_id + self._offset:
+                self._pending.popleft()
                 return Ignored(message, "Flushed for cleared work")
-            return FlushAcked(seq, head.tag)
-        return Ignored(message, f"Flushed {seq} matches no pending flush")
+            if seq < head.sequence_id + self._offset:
+                return Ignored(message, f"Flushed {seq} for cleared work")
+            self._pending.popleft()  # its answer will never come: the server moved on
+        if not self._pending:
+            return Ignored(message, f"Flushed {seq} matches no pending flush")
+        head = self._pending[0]
+        expected = head.sequence_id + self._offset
+        if seq < expected:
+            return Ignored(message, f"Flushed {seq} for cleared work (next live is {expected})")
+        self._offset += seq - expected
+        self._pending.popleft()
+        return FlushAcked(seq, head.tag)
 
     def _warning(self, message: WarningMessage) -> ClientOutcome[T]:
         if message.code == EXCESSIVE_FLUSH.code:

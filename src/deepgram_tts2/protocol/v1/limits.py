@@ -71,6 +71,17 @@ class SlidingWindow:
         self._entries.append((now, amount))
         self._used += amount
 
+    def give_back(self, amount: int, now: float) -> None:
+        """Undo the newest ``amount`` taken (it did not count after all, e.g. a refused Flush)."""
+        self._expire(now)
+        while amount > 0 and self._entries:
+            taken_at, taken = self._entries.pop()
+            back = min(taken, amount)
+            self._used -= back
+            amount -= back
+            if taken > back:
+                self._entries.append((taken_at, taken - back))
+
     def available_at(self, amount: int, now: float) -> float:
         """Earliest time >= ``now`` at which ``amount`` fits; ``inf`` if it never can."""
         if amount > self.limit:

@@ -136,6 +136,7 @@ class Segmenter:
         self.policy = policy or SegmenterPolicy()
         self._tail = ""  # the last chars sent since the previous flush (for boundary lookbehind)
         self._unflushed = 0  # characters sent since the previous flush
+        self._unflushed_text = False  # ... of which at least one is not whitespace
         self._pending_space = ""  # whitespace-only input held until real text follows
         self._flushes = 0
         self._ended = False
@@ -171,6 +172,9 @@ class Segmenter:
         actions: list[SegmentAction] = []
         budget = flush_budget
         while text:
+            if text.isspace():  # what follows a flush is only spaces: hold it for the next text
+                self._pending_space = text
+                break
             cut, reason = self._next_flush(text, budget)
             if cut is None:
                 self._send(text, actions)
@@ -182,12 +186,14 @@ class Segmenter:
         return actions
 
     def end(self) -> list[SegmentAction]:
-        """Finish the request: a final Flush when any text is unflushed. Idempotent."""
+        """Finish the request: a final Flush when unflushed text is more than spaces (a Flush
+        of a blank buffer would cost budget and wait for an answer a server need not give).
+        Idempotent."""
         if self._ended:
             return []
         self._ended = True
         self._pending_space = ""
-        if self._unflushed == 0:
+        if not self._unflushed_text:
             return []
         return [self._flush("end")]
 
@@ -198,10 +204,12 @@ class Segmenter:
             actions.append(SpeakText(piece))
         self._tail = (self._tail + text)[-_LOOKBEHIND:]
         self._unflushed += len(text)
+        self._unflushed_text = self._unflushed_text or not text.isspace()
 
     def _flush(self, reason: str) -> FlushPoint:
         self._tail = ""
         self._unflushed = 0
+        self._unflushed_text = False
         self._flushes += 1
         return FlushPoint(reason)
 
