@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -10,6 +11,11 @@ import pytest
 
 from deepgram_tts2.emulator.config import EmulatorConfig, Pacing
 from deepgram_tts2.emulator.server import Emulator
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout
+else:  # the same context manager before 3.11 (aio-libs' backport)
+    from async_timeout import timeout
 
 TEST_KEY = "test-key-0123456789abcdef"
 
@@ -57,7 +63,7 @@ async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> No
 
     loop = asyncio.get_running_loop()
     give_up = loop.time() + within_s
-    while not predicate():  # noqa: ASYNC110 - polling state that has no event to wait on
+    while not predicate():  # polling state that has no event to wait on
         if loop.time() > give_up:
             raise AssertionError(f"condition not reached within {within_s} s")
         await asyncio.sleep(0.01)  # (no task of its own: callers count tasks)
@@ -66,3 +72,6 @@ async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> No
 async def within(awaitable: Awaitable[T], seconds: float) -> T:
     """``await awaitable``, failing the test after ``seconds`` (``asyncio.timeout`` is 3.11+)."""
     return await asyncio.wait_for(awaitable, seconds)
+
+
+__all__ = ["TEST_KEY", "EmulatorFactory", "eventually", "timeout", "within"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -20,7 +21,10 @@ from deepgram_tts2.client.events import (
 )
 from deepgram_tts2.client.stream import SpeakStream
 from deepgram_tts2.emulator.server import Emulator
+from deepgram_tts2.timing import FakeClock
 from tests.conftest import TEST_KEY
+
+T = TypeVar("T")
 
 ClientFactory = Callable[..., Awaitable[DeepgramTTS]]
 
@@ -57,8 +61,12 @@ async def client_factory() -> AsyncIterator[ClientFactory]:
     """Start clients against an emulator; all are closed at teardown."""
     clients: list[DeepgramTTS] = []
 
-    async def make(emulator: Emulator, hooks: Any = None, **overrides: Any) -> DeepgramTTS:
-        client = DeepgramTTS(options_for(emulator, **overrides), hooks=hooks)
+    async def make(
+        emulator: Emulator, hooks: Any = None, clock: Any = None, **overrides: Any
+    ) -> DeepgramTTS:
+        """``clock``: a :class:`~deepgram_tts2.timing.FakeClock` drives every timer of the
+        client (deadlines, backoff, breaker, pool maintenance) while the sockets stay real."""
+        client = DeepgramTTS(options_for(emulator, **overrides), hooks=hooks, clock=clock)
         await client.start()
         clients.append(client)
         return client
@@ -140,3 +148,13 @@ async def speak(client: DeepgramTTS, text: str, request_id: str | None = None) -
 def tone_bytes(text: str, rate: int = 24000) -> int:
     """Bytes of linear16 audio the emulator's tone voice produces for ``text`` (50 ms/char)."""
     return len(text.strip()) * int(rate * 0.05) * 2
+
+
+async def on_fake_time(clock: FakeClock, awaitable: Awaitable[T], step_s: float = 0.05) -> T:
+    """Await ``awaitable`` while fake time moves on in small steps (backoffs, cool-downs)."""
+    task = asyncio.ensure_future(awaitable)
+    for _ in range(10_000):
+        if task.done():
+            break
+        await clock.advance(step_s)
+    return await asyncio.wait_for(task, 30)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from deepgram_tts2 import MetricsHooks
 from deepgram_tts2.client.events import EndReason
+from deepgram_tts2.timing import FakeClock
 from tests.client.conftest import ClientFactory, speak, tone_bytes
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, eventually
 
 
 class Warnings(MetricsHooks):
@@ -64,15 +63,18 @@ async def test_many_sentences_never_trip_the_flush_limit(
 async def test_sockets_are_rotated_before_the_lifetime_limit(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory
 ) -> None:
-    emulator = await emulator_factory(lifetime_s=1.0)
+    clock = FakeClock()
+    emulator = await emulator_factory()
     hooks = Warnings()
-    client = await client_factory(emulator, hooks=hooks, limits={"max_age_s": 0.4})
-    for i in range(12):
+    client = await client_factory(emulator, hooks=hooks, clock=clock, limits={"max_age_s": 40})
+    for i in range(6):
         outcome = await speak(client, f"Tick {i}.")
         assert outcome.end.reason is EndReason.COMPLETED
-        await asyncio.sleep(0.1)
+        await clock.advance(10.0)  # each round the pool's maintenance looks at ages
+        await eventually(lambda: all(c.state != "connecting" for c in client.state.connections))
     assert hooks.errors == []
-    assert emulator.total_connections >= 3  # replaced in the background
+    assert emulator.total_connections >= 2  # replaced make-before-break, in the background
+    assert all(c.age_s < 40 for c in client.state.connections)
 
 
 async def test_an_idle_socket_closed_by_the_server_is_replaced(
@@ -80,7 +82,8 @@ async def test_an_idle_socket_closed_by_the_server_is_replaced(
 ) -> None:
     emulator = await emulator_factory(idle_timeout_s=0.2)
     client = await client_factory(emulator)
-    await asyncio.sleep(0.5)  # the prewarmed socket is closed with NET-0001
+    # the server closes the prewarmed socket with NET-0001; the pool opens another
+    await eventually(lambda: emulator.total_connections >= 2)
     outcome = await speak(client, "Still here.")
     assert outcome.end.reason is EndReason.COMPLETED
     assert emulator.total_connections >= 2

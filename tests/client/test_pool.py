@@ -107,13 +107,15 @@ async def test_consumer_cancelled_mid_iteration_releases_the_socket(
     await stream.push("A sentence that takes a while to speak. " * 3)
     await stream.end()
 
+    started = asyncio.Event()
+
     async def consume() -> None:
         async for _ in stream:
-            pass
+            started.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.1)
-    task.cancel()
+    await asyncio.wait_for(started.wait(), 10)  # audio is flowing ...
+    task.cancel()  # ... when the consumer is cancelled mid-iteration
     await asyncio.gather(task, return_exceptions=True)
     await stream.aclose()
     after = await speak(client, "Next.")

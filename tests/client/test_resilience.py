@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -11,8 +10,16 @@ from deepgram_tts2 import MetricsHooks
 from deepgram_tts2.client.events import EndReason, Transport
 from deepgram_tts2.emulator.config import FaultPlan, Pacing
 from deepgram_tts2.protocol.errors import ErrorClass
-from tests.client.conftest import ClientFactory, Outcome, drain, speak, tone_bytes
-from tests.conftest import EmulatorFactory
+from deepgram_tts2.timing import FakeClock
+from tests.client.conftest import (
+    ClientFactory,
+    Outcome,
+    drain,
+    on_fake_time,
+    speak,
+    tone_bytes,
+)
+from tests.conftest import EmulatorFactory, timeout
 
 TEXT = "Hello from the emulator. How are you?"
 EXPECTED = tone_bytes("Hello from the emulator.") + tone_bytes("How are you?")
@@ -46,7 +53,7 @@ def plan(*faults: dict[str, Any]) -> dict[str, Any]:
 
 async def guarded(coro: Any, within_s: float = 15.0) -> Outcome:
     """Nothing may hang: every request must end well within the test's guard."""
-    async with asyncio.timeout(within_s):
+    async with timeout(within_s):
         result: Outcome = await coro
         return result
 
@@ -275,7 +282,7 @@ async def test_emulator_killed_mid_stream_then_back(
     await stream.push("A long sentence that takes a good while to speak out loud. " * 2)
     await stream.end()
     seen = Outcome()
-    async with asyncio.timeout(10):
+    async with timeout(10):
         async for event in stream:
             seen.events.append(event)
             if len(seen.audio) > 9600 and emulator.active_sessions:
@@ -442,16 +449,20 @@ async def test_breaker_half_open_probe_brings_the_websocket_back(
         )
     )
     hooks = Hooks()
+    clock = FakeClock()
     client = await client_factory(
         emulator,
         hooks=hooks,
+        clock=clock,
         limits={"prewarm": 0},
-        breaker={"failure_threshold": 1, "cooldown_s": 0.3},
+        breaker={"failure_threshold": 1, "cooldown_s": 30},
     )
-    first = await guarded(speak(client, TEXT))
+    first = await on_fake_time(clock, speak(client, TEXT))  # a retry backs off on fake time
     assert first.end.transport is Transport.REST
     assert client.state.breaker == "open"
-    await asyncio.sleep(0.35)
+    await clock.advance(29.0)
+    assert client.state.breaker == "open"
+    await clock.advance(1.0)  # the cool-down is over: the next request probes the socket
     second = await guarded(speak(client, TEXT))
     assert second.end.transport is Transport.WEBSOCKET
     assert hooks.breaker == ["open", "half_open", "closed"]

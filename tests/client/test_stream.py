@@ -7,8 +7,9 @@ import asyncio
 from deepgram_tts2 import MetricsHooks
 from deepgram_tts2.client.events import AudioChunk, EndReason, Metric
 from deepgram_tts2.emulator.config import Pacing
+from deepgram_tts2.timing import FakeClock
 from tests.client.conftest import ClientFactory, Outcome, drain, speak, tone_bytes
-from tests.conftest import EmulatorFactory, eventually
+from tests.conftest import EmulatorFactory, eventually, timeout
 
 SLOW = Pacing(first_audio_ms=0, per_char_ms=0, chunk_ms=20, realtime_factor=2.0)
 TEXT = "A sentence that is long enough to fill a small queue many times over."
@@ -34,8 +35,10 @@ async def test_a_slow_consumer_is_not_a_server_stall(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory
 ) -> None:
     emulator = await emulator_factory()  # instant: all audio arrives at once
+    clock = FakeClock()
     client = await client_factory(
         emulator,
+        clock=clock,
         limits={"audio_queue_bytes": 4 * 1920},
         timeouts={"stall_s": 0.2, "flush_s": 0.2, "first_audio_s": 0.5},
     )
@@ -44,13 +47,15 @@ async def test_a_slow_consumer_is_not_a_server_stall(
     await stream.end()
     outcome = Outcome()
     largest_queue = 0
-    async with asyncio.timeout(20):
+    async with timeout(20):
         async for event in stream:
             outcome.events.append(event)
             largest_queue = max(largest_queue, client.state.buffered_audio_bytes)
-            if isinstance(event, AudioChunk):
-                # a consumer far slower than the server, with a pause longer than any deadline
-                await asyncio.sleep(0.5 if len(outcome.events) == 10 else 0.002)
+            if isinstance(event, AudioChunk) and len(outcome.events) in (4, 10):
+                # the consumer stops reading for far longer than any server deadline: the
+                # queue fills, the socket's reader waits, and no deadline may fire for it
+                await eventually(lambda: stream.buffered_audio_bytes >= 4 * 1920)
+                await clock.advance(20.0)
     outcome.check_grammar()
     assert outcome.end.reason is EndReason.COMPLETED
     assert len(outcome.audio) == tone_bytes(TEXT)
@@ -61,24 +66,22 @@ async def test_an_abandoned_consumer_frees_the_socket(
     emulator_factory: EmulatorFactory, client_factory: ClientFactory
 ) -> None:
     emulator = await emulator_factory()
+    clock = FakeClock()
     client = await client_factory(
         emulator,
+        clock=clock,
         limits={"audio_queue_bytes": 2 * 1920, "pool_size": 1},
-        timeouts={"consumer_s": 0.2},
+        timeouts={"consumer_s": 30.0},
     )
     stream = client.stream()
     await stream.push(TEXT)
     await stream.end()
-
-    async def read_a_little() -> None:
-        async for _ in stream:
-            await asyncio.sleep(10)  # stuck (or cancelled below) without ever calling aclose()
-
-    reader = asyncio.create_task(read_a_little())
-    await asyncio.sleep(0.05)
-    reader.cancel()
-    await asyncio.gather(reader, return_exceptions=True)
-    async with asyncio.timeout(5):
+    await anext(stream)  # the consumer reads one event, then never again (and never aclose())
+    await eventually(lambda: stream.buffered_audio_bytes >= 2 * 1920)
+    await clock.advance(29.0)
+    assert not stream.done
+    await clock.advance(1.0)  # consumer_s: the request is abandoned and its socket freed
+    async with timeout(5):
         after = await speak(client, "Next.")  # the only socket came back
     assert len(after.audio) == tone_bytes("Next.")
     leftover = await drain(stream)
@@ -118,7 +121,7 @@ async def test_a_queued_request_that_is_interrupted_leaves_the_queue_at_once(
     await queued.push("Never spoken.")
     await queued.end()
     await eventually(lambda: client.state.queued_requests == 1)
-    async with asyncio.timeout(2):  # far below close_s: nothing waits for a socket
+    async with timeout(2):  # far below close_s: nothing waits for a socket
         await queued.interrupt()
         await queued.aclose()
     assert client.state.queued_requests == 0
@@ -140,10 +143,11 @@ async def test_push_waits_while_too_much_text_is_unsent(
     waiting = client.stream()  # no socket for it: its text stays unsent
     await waiting.push("x" * 30 + " ")
     pushing = asyncio.create_task(waiting.push("y" * 30 + "."))
-    await asyncio.sleep(0.05)
+    for _ in range(20):
+        await asyncio.sleep(0)  # let it run as far as it can
     assert not pushing.done()  # over the bound: push waits
     await busy.interrupt()  # the socket frees up, the text is sent, push returns
-    async with asyncio.timeout(5):
+    async with timeout(5):
         await pushing
         await waiting.end()
         outcome = await drain(waiting)
@@ -164,7 +168,7 @@ async def test_aclose_does_not_wait_for_a_slow_handshake(
     await stream.push(TEXT)
     await stream.end()
     await eventually(lambda: emulator.total_connections == 1)  # the handshake hangs
-    async with asyncio.timeout(1):
+    async with timeout(1):
         await stream.aclose()  # the driver gets close_s, then is cancelled mid-handshake
     assert (await drain(stream)).end.reason is EndReason.INTERRUPTED
     after = await speak(client, "Clean.")

@@ -88,8 +88,8 @@ async def test_interrupt_while_waiting_for_first_audio(
     stream = client.stream()
     await stream.push("Hello there.")
     await stream.end()
-    await asyncio.sleep(0.05)
-    await stream.interrupt()
+    await eventually(lambda: any(c.state == "busy" for c in client.state.connections))
+    await stream.interrupt()  # the Flush is out, its audio not yet
     outcome = await drain(stream)
     assert outcome.kinds == ["AudioEnd"]
     assert outcome.end.reason is EndReason.INTERRUPTED

@@ -20,7 +20,7 @@ from deepgram_tts2 import DeepgramTTS
 from deepgram_tts2.emulator.config import FaultPlan
 from deepgram_tts2.emulator.server import Emulator
 from tests.client.conftest import options_for, speak
-from tests.conftest import EmulatorFactory, eventually
+from tests.conftest import EmulatorFactory, eventually, timeout
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROMTOOL = shutil.which("promtool")
@@ -218,7 +218,7 @@ async def test_a_real_prometheus_scrapes_the_endpoint(
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            async with httpx.AsyncClient() as http, asyncio.timeout(60):
+            async with httpx.AsyncClient() as http, timeout(60):
                 while True:
                     await asyncio.sleep(0.5)
                     try:

@@ -30,7 +30,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from deepgram_tts2 import timing
 from deepgram_tts2.client.connection import Connection, ConnectionState, Owner
@@ -45,6 +45,7 @@ from deepgram_tts2.exceptions import (
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
+from deepgram_tts2.resilience.policy import FailureContext, decide
 
 log = logging.getLogger("deepgram_tts2.client")
 
@@ -99,6 +100,7 @@ class ConnectionPool:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._auth_error: AuthError | None = None
         self._flush_limit: int | None = None  # learned from EXCESSIVE_FLUSH
+        self._last_failure: DeepgramTTSError | None = None  # named when the breaker is open
         self._closed = False
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -165,8 +167,8 @@ class ConnectionPool:
         except BaseException:  # cancelled: a socket handed over meanwhile goes back
             self._leave(waiter)
             result = waiter.future.result() if waiter.future.done() else None
-            if isinstance(result, Connection) and result.owner is owner:
-                self.release(result)
+            if result is not None and getattr(result, "owner", None) is owner:
+                self.release(cast(Connection, result))
             raise
         self._leave(waiter)
         if not answered:
@@ -175,7 +177,7 @@ class ConnectionPool:
         result = waiter.future.result()
         if isinstance(result, DeepgramTTSError):
             raise result
-        return result if isinstance(result, Connection) else None
+        return cast("Connection | None", result)
 
     def abandon(self, owner: Owner) -> None:
         """``owner`` no longer needs a socket: if it waits in the queue, it leaves now."""
@@ -225,7 +227,7 @@ class ConnectionPool:
 
     async def _open_for(self, waiter: _Waiter, conn: Connection) -> None:
         try:
-            await self._connect(conn)
+            await self._connect(conn, background=False)
         except DeepgramTTSError as exc:
             self._resolve(waiter, exc)  # its own open failed: it decides what next
         finally:
@@ -289,9 +291,14 @@ class ConnectionPool:
             )
         retry_at = self.breaker.retry_at(now)
         wait = 0.0 if retry_at is None else max(0.0, retry_at - now)
+        last = self._last_failure
+        cause = "" if last is None else f" (last failure: {last.message})"
         return CircuitOpenError(
-            f"circuit breaker open: not connecting for another {wait:.1f} s",
+            f"circuit breaker open: not connecting for another {wait:.1f} s{cause}",
             retry_after_s=wait,
+            status=None if last is None else last.status,
+            close_code=None if last is None else last.close_code,
+            vendor_code=None if last is None else last.vendor_code,
         )
 
     async def _open(self) -> Connection:
@@ -303,7 +310,7 @@ class ConnectionPool:
         refusal = self._refusal()
         if refusal is not None:
             raise refusal
-        return await self._connect(self._new_connection())
+        return await self._connect(self._new_connection(), background=True)
 
     def _new_connection(self) -> Connection:
         """A socket counted in the pool from now on (before its handshake starts)."""
@@ -319,13 +326,20 @@ class ConnectionPool:
         for conn in self._conns:
             conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
 
-    async def _connect(self, conn: Connection) -> Connection:
-        """Run ``conn``'s handshake; a failure is reported to the breaker and raised."""
+    async def _connect(self, conn: Connection, background: bool) -> Connection:
+        """Run ``conn``'s handshake and raise its failure.
+
+        What the failure means for the breaker is the failure policy's to say: for an open made
+        for a request, that request's machine reports it (so it is counted once); for a
+        background open (prewarm, replacement, rotation) the pool asks the policy itself.
+        """
         try:
             await conn.connect()
         except DeepgramTTSError as exc:
             self._forget(conn)
-            self.report_failure(exc, trip=isinstance(exc, AuthError))
+            self._last_failure = exc
+            if background:
+                self._report_background(exc)
             raise
         except BaseException:  # cancelled mid-handshake
             self._forget(conn)
@@ -336,6 +350,12 @@ class ConnectionPool:
         self._auth_error = None
         return conn
 
+    def _report_background(self, error: DeepgramTTSError) -> None:
+        context = FailureContext("websocket", "websocket", False, False, at_handshake=True)
+        decision = decide(error, context)
+        if decision.breaker_trip or decision.breaker_failure:
+            self.report_failure(error, trip=decision.breaker_trip)
+
     # -- what requests report -----------------------------------------------------------------
 
     def report_success(self) -> None:
@@ -345,6 +365,7 @@ class ConnectionPool:
     def report_failure(self, error: DeepgramTTSError, trip: bool = False) -> None:
         """A failure that counts against the endpoint (the failure policy said so)."""
         now = self.clock.now()
+        self._last_failure = error
         if trip:
             if isinstance(error, AuthError):
                 self._auth_error = error

@@ -342,7 +342,7 @@ class RequestMachine:
 
     def on_rest_done(self, index: int, now: float) -> list[Action]:
         """REST piece ``index`` (the current one) delivered its whole body."""
-        if self._rest is None or self.done:
+        if self._rest is None or self.phase is not RequestPhase.REST:
             return []
         self._rest.on_done(index)
         self.phases.on_rest_done(now)
@@ -350,7 +350,7 @@ class RequestMachine:
 
     def on_rest_failed(self, error: DeepgramTTSError, now: float) -> list[Action]:
         """A REST piece failed (the driver stops the others)."""
-        if self._rest is None or self.done:
+        if self._rest is None or self.phase is not RequestPhase.REST:
             return []
         return self._fail(error, now, socket_ok=True)
 
