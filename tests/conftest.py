@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from deepgram_tts2.emulator.config import EmulatorConfig, Pacing
 from deepgram_tts2.emulator.server import Emulator
@@ -16,6 +17,13 @@ if sys.version_info >= (3, 11):
     from asyncio import timeout
 else:  # the same context manager before 3.11 (aio-libs' backport)
     from async_timeout import timeout
+
+# Property tests check behaviour, not speed: no per-example deadline (a loaded 2-core CI
+# machine would turn them flaky), and a fixed derandomised run so CI is repeatable.
+settings.register_profile(
+    "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci")
 
 TEST_KEY = "test-key-0123456789abcdef"
 

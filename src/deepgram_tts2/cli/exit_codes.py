@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from deepgram_tts2.cli.messages import clean
 from deepgram_tts2.exceptions import DeepgramTTSError, classify
 from deepgram_tts2.protocol.errors import ErrorClass
 
@@ -17,7 +18,9 @@ class ExitCode(enum.IntEnum):
     AUTH = 3
     UNREACHABLE = 4
     RATE_LIMITED = 5
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    BROKEN_PIPE = 141  # the reader of standard output went away: 128 + SIGPIPE (13)
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 _BY_CLASS = {
@@ -48,4 +51,4 @@ def one_line(exc: BaseException) -> str:
             text += f" (deepgram request id {exc.request_id})"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+    return clean(text)

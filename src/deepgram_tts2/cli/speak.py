@@ -2,29 +2,69 @@
 
 With no API key and no ``--url`` it starts the emulator in this process (real offline speech)
 and says so in one line; with ``DEEPGRAM_API_KEY`` set it talks to Deepgram.
+
+Order of work, so that a mistake costs nothing: the arguments, then the options (validated with
+a placeholder endpoint), then the output (a temporary file beside the target is created), then
+the emulator extra; only then does the embedded emulator start and the client connect. The
+behaviour on every outcome (exit codes, what is left on disk) is in docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import contextlib
 import json
 import os
 import secrets
+import signal
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
-from rich.console import Console
-
-from deepgram_tts2.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_class, one_line
-from deepgram_tts2.cli.output import AudioSink, OutputFormat
-from deepgram_tts2.client.events import AudioChunk, AudioEnd, AudioStart, EndReason, Error, Metric
-from deepgram_tts2.client.tts import DeepgramTTS
+from deepgram_tts2 import DeepgramTTS, SpeakStream, TTSOptions
+from deepgram_tts2.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_class
+from deepgram_tts2.cli.extras import require_emulator
+from deepgram_tts2.cli.interrupts import arm_sigterm, exit_code_for_signal, signal_of
+from deepgram_tts2.cli.messages import clean, failure_lines
+from deepgram_tts2.cli.output import (
+    AudioSink,
+    OutputClosedError,
+    OutputError,
+    OutputFormat,
+    quiet_broken_stdout,
+)
+from deepgram_tts2.cli.progress import ProgressLine, estimate
+from deepgram_tts2.client.events import (
+    AudioChunk,
+    AudioEnd,
+    AudioStart,
+    EndReason,
+    Error,
+    Metric,
+    Transport,
+)
 from deepgram_tts2.exceptions import DeepgramTTSError
-from deepgram_tts2.options import API_KEY_ENV, TTSOptions
+from deepgram_tts2.options import API_KEY_ENV, DEFAULT_URL
+from deepgram_tts2.protocol.audio import ENCODING_RULES, Encoding
 from deepgram_tts2.protocol.v1.models import DEFAULT_CLIENT_MODEL
+
+PROG = "dgtts speak"
+ENCODINGS = ("linear16", "mulaw", "alaw")
+RAW_SUFFIXES = (".raw", ".pcm", ".ulaw", ".alaw")
+_PLACEHOLDER_URL = "ws://127.0.0.1/v1/speak"  # validates options before the emulator exists
+
+
+def _rates_help() -> str:
+    parts = []
+    for name in ENCODINGS:
+        rules = ENCODING_RULES[Encoding(name)]
+        allowed = "/".join(str(rate) for rate in rules.sample_rates)
+        parts.append(f"{name} {rules.default_sample_rate} (allowed {allowed})")
+    return "sample rate in Hz; default per encoding: " + ", ".join(parts)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,24 +73,63 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "speak",
         help="synthesise text to an audio file (the main job)",
         description="Synthesise TEXT (or lines from stdin, streamed as they arrive) to audio. "
-        f"Without ${API_KEY_ENV} and --url, an embedded emulator speaks offline.",
+        f"Without ${API_KEY_ENV} and --url, an embedded emulator speaks offline. "
+        "Exit codes and what a failed or interrupted run leaves: docs/cli.md.",
     )
-    parser.add_argument("text", nargs="?", help="text to speak; '-' reads stdin line by line")
-    parser.add_argument("--stdin", action="store_true", help="read text from stdin line by line")
-    parser.add_argument("-o", "--output", default="out.wav", help="output file, '-' = stdout")
+    parser.add_argument(
+        "text", nargs="?", help="text to speak; '-' reads stdin line by line (like --stdin)"
+    )
+    parser.add_argument(
+        "--stdin",
+        action="store_true",
+        help="read the text from stdin, streamed line by line (default: off; not with TEXT)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="out.wav",
+        help="output file, '-' = stdout (default: out.wav); written to a temporary file "
+        "beside it and renamed when complete",
+    )
     parser.add_argument(
         "--format",
         choices=["wav", "raw"],
         default=None,
-        help="output format (default: from the file name, else wav)",
+        help=f"output format (default: raw for {'/'.join(RAW_SUFFIXES)} file names, else wav)",
     )
-    parser.add_argument("--model", default=DEFAULT_CLIENT_MODEL, help="Aura voice model")
-    parser.add_argument("--encoding", choices=["linear16", "mulaw", "alaw"], default="linear16")
-    parser.add_argument("--sample-rate", type=int, default=None, help="Hz (default per encoding)")
-    parser.add_argument("--url", default=None, help="endpoint, e.g. ws://127.0.0.1:8787/v1/speak")
-    parser.add_argument("--api-key", default=None, help=f"API key (default ${API_KEY_ENV})")
-    parser.add_argument("--transport", choices=["auto", "websocket", "rest"], default="auto")
-    parser.add_argument("--json", action="store_true", help="print one JSON object of results")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_CLIENT_MODEL,
+        help=f"Aura voice (default: {DEFAULT_CLIENT_MODEL})",
+    )
+    parser.add_argument(
+        "--encoding",
+        choices=list(ENCODINGS),
+        default="linear16",
+        help="audio encoding: linear16 = 16-bit PCM, mulaw/alaw = 8-bit G.711 (default: linear16)",
+    )
+    parser.add_argument("--sample-rate", type=int, default=None, help=_rates_help())
+    parser.add_argument(
+        "--url",
+        default=None,
+        help=f"endpoint, e.g. ws://127.0.0.1:8787/v1/speak (default: {DEFAULT_URL} with a key, "
+        "else the embedded emulator)",
+    )
+    parser.add_argument(
+        "--api-key", default=None, help=f"API key (default: ${API_KEY_ENV}); never printed"
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["auto", "websocket", "rest"],
+        default="auto",
+        help="auto = WebSocket, REST when the socket is unavailable (default: auto)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object of results: on stdout, or on stderr when the audio goes "
+        "to stdout (default: off)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -60,25 +139,28 @@ class SpeakResult:
 
     request_id: str = ""
     ttfb_ms: float | None = None
-    audio_ms: float = 0.0
-    bytes: int = 0
     transport: str | None = None
     error: Error | None = None
-    reason: EndReason | None = None
+    end: AudioEnd | None = None
+    output_error: OutputError | None = None
+    chars: int = 0
+    signal: int | None = None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``dgtts speak``; returns the exit code."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    from_stdin = args.stdin or args.text == "-"
-    if not from_stdin and (args.text is None or not args.text.strip()):
-        err.print("dgtts speak: nothing to say: give TEXT, or '-' / --stdin to read stdin")
-        return ExitCode.BAD_INPUT
-    try:
-        return asyncio.run(_speak(args, from_stdin, err))
-    except DeepgramTTSError as exc:
-        err.print(f"dgtts speak: {one_line(exc)}")
-        return exit_code_for(exc)
+@dataclass
+class _RunState:
+    """Shared with the signal handler."""
+
+    signal: int | None = None
+    stream: SpeakStream | None = None
+    stream_over: bool = False
+    tasks: set[asyncio.Future[None]] = field(default_factory=set)
+
+
+def eprint(text: str) -> None:
+    """One line on stderr, as given (no markup)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr, flush=True)
 
 
 def _output_format(args: argparse.Namespace) -> OutputFormat:
@@ -86,46 +168,170 @@ def _output_format(args: argparse.Namespace) -> OutputFormat:
         return "raw"
     if args.format == "wav":
         return "wav"
-    return "raw" if args.output.endswith((".raw", ".pcm", ".ulaw", ".alaw")) else "wav"
+    return "raw" if args.output.endswith(RAW_SUFFIXES) else "wav"
 
 
-async def _speak(args: argparse.Namespace, from_stdin: bool, err: Console) -> int:
-    api_key = args.api_key or os.environ.get(API_KEY_ENV)
-    async with contextlib.AsyncExitStack() as stack:
-        url = args.url
-        if url is None and not api_key:
-            from deepgram_tts2.emulator.config import EmulatorConfig
-            from deepgram_tts2.emulator.server import Emulator
+def _option_args(args: argparse.Namespace, api_key: str, url: str) -> dict[str, object]:
+    return {
+        "api_key": api_key,
+        "base_url": url,
+        "model": args.model,
+        "encoding": args.encoding,
+        "sample_rate": args.sample_rate,
+        "transport": args.transport,
+    }
 
-            api_key = secrets.token_hex(16)
-            emulator = Emulator(EmulatorConfig(port=0, api_keys=(api_key,)))
-            await stack.enter_async_context(emulator)
-            url = emulator.ws_url
-            err.print(
-                f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {url}"
-            )
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``dgtts speak``; returns the exit code."""
+    from_stdin = args.stdin or args.text == "-"
+    if args.stdin and args.text not in (None, "-"):
+        eprint(f"{PROG}: give TEXT or --stdin, not both")
+        return ExitCode.BAD_INPUT
+    if not from_stdin and (args.text is None or not args.text.strip()):
+        eprint(f"{PROG}: nothing to say: give TEXT, or '-' / --stdin to read stdin")
+        return ExitCode.BAD_INPUT
+    api_key: str | None = args.api_key or os.environ.get(API_KEY_ENV) or None
+    if args.url is not None and not api_key:
+        eprint(f"{PROG}: --url needs --api-key or ${API_KEY_ENV}")
+        return ExitCode.BAD_INPUT
+    embedded = args.url is None and not api_key
+    key = api_key or secrets.token_hex(16)
+    hidden = (key,)
+    try:
         options = TTSOptions.create(
-            api_key=api_key,
-            base_url=url or "wss://api.deepgram.com/v1/speak",
-            model=args.model,
-            encoding=args.encoding,
-            sample_rate=args.sample_rate,
-            transport=args.transport,
+            **_option_args(args, key, _PLACEHOLDER_URL if embedded else args.url or DEFAULT_URL)
         )
-        tts = await stack.enter_async_context(DeepgramTTS(options))
-        sink = stack.enter_context(AudioSink(args.output, options.pcm_format, _output_format(args)))
-        result = await _run_stream(tts, _text_source(args, from_stdin), sink, args, err)
-    return _report(result, args, options.model, err)
+    except DeepgramTTSError as exc:
+        eprint(f"{PROG}: {clean(exc.message, hidden)}")
+        return exit_code_for(exc)
+    try:
+        sink = AudioSink.open(args.output, options.pcm_format, _output_format(args))
+    except OutputError as exc:
+        eprint(f"{PROG}: {exc}")
+        return ExitCode.BAD_INPUT
+    try:
+        if embedded:
+            require_emulator()
+        return asyncio.run(_speak(args, options, key, embedded, sink, from_stdin))
+    except DeepgramTTSError as exc:
+        eprint(f"{PROG}: {clean(exc.message, hidden)}")
+        return exit_code_for(exc)
+    except KeyboardInterrupt as exc:  # SIGINT/SIGTERM before or after the event loop
+        signum = signal_of(exc)
+        name = signal.Signals(signum).name
+        if sink.committed:
+            eprint(f"{PROG}: interrupted by {name} while closing (the audio was complete)")
+        elif sink.bytes_written == 0:
+            eprint(f"{PROG}: interrupted by {name} before any audio: {_not_written(args)}")
+        else:
+            eprint(f"{PROG}: interrupted by {name}: {_not_written(args)}")
+        return exit_code_for_signal(signum)
+    finally:
+        sink.discard()  # a no-op after a commit; otherwise the temporary file goes
 
 
-async def _text_source(args: argparse.Namespace, from_stdin: bool) -> AsyncIterator[str]:
-    if not from_stdin:
-        yield args.text
-        return
-    while True:
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            return
+async def _speak(
+    args: argparse.Namespace,
+    options: TTSOptions,
+    key: str,
+    embedded: bool,
+    sink: AudioSink,
+    from_stdin: bool,
+) -> int:
+    """Start the emulator if needed, connect, stream, then settle the output (commit or discard)
+    and report while the signal handlers still guard it; returns the exit code."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    state = _RunState()
+
+    def on_signal(signum: int) -> None:
+        if state.stream_over:
+            return  # the audio is complete: finish normally
+        if state.signal is None:
+            state.signal = signum
+        if state.stream is not None:
+            task = loop.create_task(state.stream.interrupt())
+            state.tasks.add(task)
+            task.add_done_callback(state.tasks.discard)
+        elif main is not None:
+            main.cancel()
+
+    installed: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+    result = SpeakResult()
+    hidden = (key,)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            url = args.url or DEFAULT_URL
+            if embedded:
+                from deepgram_tts2.emulator.config import EmulatorConfig
+                from deepgram_tts2.emulator.server import Emulator
+
+                emulator = Emulator(EmulatorConfig(port=0, api_keys=(key,)))
+                await stack.enter_async_context(emulator)
+                url = emulator.ws_url
+                eprint(
+                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {url}"
+                )
+            options = TTSOptions.create(**_option_args(args, key, url))
+            tts = await stack.enter_async_context(DeepgramTTS(options))
+            texts = _stdin_lines(loop) if from_stdin else _one(args.text)
+            await _run_stream(tts, texts, sink, args, state, result)
+            result.signal = state.signal
+            # Settled before the client and the emulator close: a signal from here on is
+            # ignored (state.stream_over), so a complete file is never lost to a late Ctrl-C.
+            return _finish(result, args, options, sink, hidden)
+    except asyncio.CancelledError:
+        if state.signal is None:
+            raise
+        result.signal = state.signal
+        return _finish(result, args, options, sink, hidden)
+    finally:
+        for installed_signal in installed:
+            loop.remove_signal_handler(installed_signal)
+        arm_sigterm()  # asyncio reset SIGTERM to the default action
+
+
+async def _one(text: str) -> AsyncIterator[str]:
+    yield text
+
+
+async def _stdin_lines(loop: asyncio.AbstractEventLoop) -> AsyncIterator[str]:
+    """Lines of stdin as they arrive. A daemon thread reads the descriptor, so a run that ends
+    (a signal, an error) never waits for more input."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def put(item: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def read() -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        try:
+            while True:
+                try:
+                    data = os.read(0, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    break
+                pending += decoder.decode(data)
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    put(line + "\n")
+            pending += decoder.decode(b"", final=True)
+            if pending:
+                put(pending)
+        finally:
+            put(None)
+
+    threading.Thread(target=read, name="dgtts-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
         yield line
 
 
@@ -134,75 +340,184 @@ async def _run_stream(
     texts: AsyncIterator[str],
     sink: AudioSink,
     args: argparse.Namespace,
-    err: Console,
-) -> SpeakResult:
+    state: _RunState,
+    result: SpeakResult,
+) -> None:
     stream = tts.stream()
-    result = SpeakResult(request_id=stream.request_id)
+    state.stream = stream
+    result.request_id = stream.request_id
 
     async def produce() -> None:
         async for text in texts:
+            if text.strip():
+                result.chars += len(text.strip())
             await stream.push(text)
         await stream.end()
 
+    if state.signal is not None:  # a signal arrived while connecting
+        await stream.interrupt()
     producer = asyncio.create_task(produce())
-    show = err.is_terminal and not args.json and args.output != "-"
-    status = err.status("speaking…") if show else contextlib.nullcontext()
+
+    def stop_if_failed(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:  # re-raised below
+            state.tasks.add(asyncio.ensure_future(stream.interrupt()))  # do not wait forever
+
+    producer.add_done_callback(stop_if_failed)
+    first_audio_at: float | None = None
+    write: Callable[[bytes], object] = sink.write
     try:
-        with status as live:
+        with ProgressLine(enabled=sys.stderr.isatty() and not args.json) as line:
             async for event in stream:
-                _apply(event, result, sink)
-                if live is not None:
-                    ttfb = f", ttfb {result.ttfb_ms:.0f} ms" if result.ttfb_ms is not None else ""
-                    live.update(f"speaking… {sink.bytes_written / 1024:.0f} KiB{ttfb}")
+                if isinstance(event, AudioChunk):
+                    try:
+                        if sink.may_block:
+                            await asyncio.to_thread(write, event.data)
+                        else:
+                            write(event.data)
+                    except OutputError as exc:
+                        result.output_error = exc
+                        break
+                    now = time.monotonic()
+                    if first_audio_at is None:
+                        first_audio_at = now
+                    line.update(
+                        estimate(
+                            audio_s=sink.audio_s,
+                            chars=result.chars,
+                            audio_elapsed_s=now - first_audio_at,
+                        )
+                    )
+                elif isinstance(event, AudioStart):
+                    result.transport = event.transport.value
+                elif isinstance(event, Metric) and event.name == "ttfb":
+                    result.ttfb_ms = event.value
+                elif isinstance(event, Error):
+                    result.error = event
+                elif isinstance(event, AudioEnd):
+                    result.end = event
+                    if event.transport is not None:
+                        result.transport = event.transport.value
     finally:
+        state.stream_over = True
         if not producer.done():
             producer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await producer
         await stream.aclose()
-    return result
 
 
-def _apply(event: object, result: SpeakResult, sink: AudioSink) -> None:
-    if isinstance(event, AudioChunk):
-        sink.write(event.data)
-    elif isinstance(event, AudioStart):
-        result.transport = event.transport.value
-    elif isinstance(event, Metric) and event.name == "ttfb":
-        result.ttfb_ms = event.value
-    elif isinstance(event, Error):
-        result.error = event
-    elif isinstance(event, AudioEnd):
-        result.reason = event.reason
-        result.audio_ms = event.audio_ms
-        result.bytes = event.audio_bytes
-        if event.transport is not None:
-            result.transport = event.transport.value
-
-
-def _report(result: SpeakResult, args: argparse.Namespace, model: str, err: Console) -> int:
+def _finish(
+    result: SpeakResult,
+    args: argparse.Namespace,
+    options: TTSOptions,
+    sink: AudioSink,
+    hidden: tuple[str, ...],
+) -> int:
+    """Commit or discard the output, say what happened, and return the exit code."""
+    if isinstance(result.output_error, OutputClosedError):
+        sink.discard()
+        quiet_broken_stdout()
+        return ExitCode.BROKEN_PIPE
+    lines: list[str] = []
+    error_text: str | None = None
+    code: int = ExitCode.OK
+    if result.signal is not None:
+        name = signal.Signals(result.signal).name
+        code = exit_code_for_signal(result.signal)
+        if result.output_error is not None:
+            sink.discard()
+            error_text = str(result.output_error)
+            lines.append(f"{PROG}: interrupted by {name}; {error_text}; {_not_written(args)}")
+        elif sink.bytes_written > 0:  # keep what was received, finalised at the target
+            try:
+                sink.commit()
+                lines.append(f"{PROG}: interrupted by {name}: wrote {_written(sink, args)}")
+            except OutputError as exc:
+                error_text = str(exc)
+                lines.append(f"{PROG}: interrupted by {name}; {exc}")
+        else:
+            sink.discard()
+            lines.append(f"{PROG}: interrupted by {name} before any audio: {_not_written(args)}")
+    elif result.output_error is not None:
+        sink.discard()
+        error_text = str(result.output_error)
+        lines.append(f"{PROG}: {error_text}")
+        code = ExitCode.BAD_INPUT
+    elif result.error is not None:
+        sink.discard()
+        fell_back = (
+            options.transport == "auto"
+            and result.end is not None
+            and result.end.transport is Transport.REST
+        )
+        explained = failure_lines(
+            result.error.exception,
+            websocket_url=options.websocket_url,
+            rest_url=options.rest_url,
+            fell_back=fell_back,
+            rest_only=options.transport == "rest",
+            secrets=hidden,
+        )
+        error_text = "; ".join(explained)
+        lines.extend(f"{PROG}: {text}" for text in explained)
+        code = exit_code_for_class(result.error.error_class)
+    elif result.chars == 0:
+        sink.discard()
+        error_text = "nothing to say: standard input had no text"
+        lines.append(f"{PROG}: {error_text}; {_not_written(args)}")
+        code = ExitCode.BAD_INPUT
+    else:
+        try:
+            sink.commit()
+        except OutputClosedError:
+            quiet_broken_stdout()
+            return ExitCode.BROKEN_PIPE
+        except OutputError as exc:
+            error_text = str(exc)
+            lines.append(f"{PROG}: {exc}")
+            code = ExitCode.BAD_INPUT
+        else:
+            if result.end is not None and result.end.reason is not EndReason.COMPLETED:
+                error_text = f"the request ended: {result.end.reason.value}"
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "request_id": result.request_id,
-                    "ttfb_ms": None if result.ttfb_ms is None else round(result.ttfb_ms, 1),
-                    "audio_ms": round(result.audio_ms, 1),
-                    "bytes": result.bytes,
-                    "transport": result.transport,
-                    "model": model,
-                    "output": args.output,
-                    "error": None if result.error is None else result.error.message,
-                }
-            )
-        )
-    if result.error is not None:
-        err.print(f"dgtts speak: {one_line(result.error.exception)}")
-        return exit_code_for_class(result.error.error_class)
-    if not args.json:
+        _print_json(result, args, options, sink, error_text)
+    elif code == ExitCode.OK:
         ttfb = "n/a" if result.ttfb_ms is None else f"{result.ttfb_ms:.0f} ms"
-        err.print(
-            f"ttfb {ttfb}, audio {result.audio_ms / 1000:.2f} s ({result.bytes} bytes) "
-            f"via {result.transport or '-'} -> {args.output}"
-        )
-    return ExitCode.OK
+        lines.append(f"wrote {_written(sink, args)}; ttfb {ttfb} via {result.transport or '-'}")
+    for text in lines:
+        eprint(text)
+    return code
+
+
+def _written(sink: AudioSink, args: argparse.Namespace) -> str:
+    where = "stdout" if args.output == "-" else args.output
+    return f"{sink.audio_s:.2f} s of audio ({sink.bytes_written} bytes) to {where}"
+
+
+def _not_written(args: argparse.Namespace) -> str:
+    if args.output == "-":
+        return "nothing more was written to stdout"
+    return f"{args.output} was not written"
+
+
+def _print_json(
+    result: SpeakResult,
+    args: argparse.Namespace,
+    options: TTSOptions,
+    sink: AudioSink,
+    error: str | None,
+) -> None:
+    report = {
+        "request_id": result.request_id,
+        "ttfb_ms": None if result.ttfb_ms is None else round(result.ttfb_ms, 1),
+        "audio_ms": round(sink.audio_s * 1000.0, 1),
+        "bytes": sink.bytes_written,
+        "transport": result.transport,
+        "model": options.model,
+        "output": args.output,
+        "interrupted": None if result.signal is None else signal.Signals(result.signal).name,
+        "error": error,
+    }
+    stream = sys.stderr if args.output == "-" else sys.stdout
+    with contextlib.suppress(OSError, ValueError):
+        print(json.dumps(report), file=stream, flush=True)

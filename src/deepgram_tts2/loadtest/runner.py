@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from deepgram_tts2 import DeepgramTTS, MetricsHooks
 from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, Metric
-from deepgram_tts2.client.tts import DeepgramTTS
 from deepgram_tts2.loadtest.workload import Workload
-from deepgram_tts2.observability.hooks import MetricsHooks
 
 
 @dataclass
@@ -25,6 +25,7 @@ class RequestResult:
     max_gap_ms: float = 0.0
     interrupt_ms: float | None = None
     error_class: str | None = None
+    error_message: str | None = None
     reason: str = ""
 
 
@@ -100,6 +101,7 @@ async def run_one(
                     await stream.interrupt()
             elif isinstance(event, Error):
                 result.error_class = event.error_class.value
+                result.error_message = event.message
             elif isinstance(event, AudioEnd):
                 result.audio_ms = event.audio_ms
                 result.reason = event.reason.value
@@ -124,11 +126,13 @@ async def run_load(
     duration_s: float | None,
     rate_per_s: float | None = None,
     interrupt_after_ms: float | None = None,
-    on_progress: object = None,
+    on_progress: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> tuple[list[RequestResult], RunTotals]:
     """Closed loop (``concurrency`` workers) or open loop (``rate_per_s`` arrivals).
 
-    Stops after ``requests`` requests or ``duration_s`` seconds, whichever comes first.
+    Stops starting requests after ``requests`` requests, ``duration_s`` seconds or once ``stop``
+    is set, whichever comes first; requests already running finish and are measured.
     """
     totals = RunTotals(started=time.perf_counter())
     results: list[RequestResult] = []
@@ -144,11 +148,13 @@ async def run_load(
             return None
         if deadline is not None and time.perf_counter() >= deadline:
             return None
+        if stop is not None and stop.is_set():
+            return None
         return index
 
     async def record(index: int) -> None:
         results.append(await run_one(tts, workload, index, interrupt_after_ms))
-        if callable(on_progress):
+        if on_progress is not None:
             on_progress(len(results))
 
     try:

@@ -6,7 +6,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from deepgram_tts2.client.stream import SpeakStream
+from deepgram_tts2 import SpeakStream
 from deepgram_tts2.compat import StrEnum
 
 SHORT_REPLIES = (
