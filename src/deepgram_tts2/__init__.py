@@ -11,6 +11,7 @@ Events live in :mod:`deepgram_tts2.client.events`, errors in :mod:`deepgram_tts2
 """
 
 import logging
+from importlib import metadata as _metadata
 
 from deepgram_tts2.client.events import (
     AudioChunk,
@@ -44,7 +45,10 @@ from deepgram_tts2.exceptions import (
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("deepgram-tts2")
+except _metadata.PackageNotFoundError:  # run from a source tree without installing
+    __version__ = "0.0.0+unknown"
 
 # A library logs; the application decides where logs go (no "last resort" output to stderr).
 logging.getLogger("deepgram_tts2").addHandler(logging.NullHandler())

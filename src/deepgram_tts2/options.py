@@ -199,11 +199,11 @@ def _describe(exc: ValidationError) -> str:
     """pydantic's errors as ``field: problem`` lines, without values or pydantic's prefixes."""
     problems = []
     for err in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "options"
+        where = ".".join(str(p) for p in err["loc"])
         message = str(err["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
-        problems.append(f"{where}: {message}")
+        problems.append(f"{where}: {message}" if where else message)
     return "invalid options: " + "; ".join(problems)
 
 

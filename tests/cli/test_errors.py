@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pathlib
 
-import pytest
-
 from tests.cli.support import free_port, leftovers, run
 
 
@@ -35,11 +33,6 @@ def test_a_wrong_url_names_the_url_first_then_the_fallback(tmp_path: pathlib.Pat
     assert "a-key-0123456789" not in " ".join(lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the library to chain the WebSocket error to the REST fallback's error "
-    "(raise rest_error from ws_error); see the CLI report",
-)
 def test_a_wrong_url_gives_the_websocket_cause_first(tmp_path: pathlib.Path) -> None:
     url, code, lines = speak_to_a_closed_port(tmp_path)
     assert code == 4

@@ -293,13 +293,15 @@ class ConnectionPool:
         wait = 0.0 if retry_at is None else max(0.0, retry_at - now)
         last = self._last_failure
         cause = "" if last is None else f" (last failure: {last.message})"
-        return CircuitOpenError(
+        refusal = CircuitOpenError(
             f"circuit breaker open: not connecting for another {wait:.1f} s{cause}",
             retry_after_s=wait,
             status=None if last is None else last.status,
             close_code=None if last is None else last.close_code,
             vendor_code=None if last is None else last.vendor_code,
         )
+        refusal.__cause__ = last  # what opened it
+        return refusal
 
     async def _open(self) -> Connection:
         """Open one socket if the breaker allows.

@@ -119,6 +119,7 @@ class RequestMachine:
         self._retry_at: float | None = None
         self._retry_rest = False
         self._moves = 0
+        self._fallback_cause: DeepgramTTSError | None = None
         self.ended = False  # the caller said end()
         self.audio_seen = False
         self.transport: str | None = None  # of the current or last attempt
@@ -443,9 +444,12 @@ class RequestMachine:
             actions.append(Retrying(error, delay))
         elif decision.rest_fallback:
             self.phase = REQUEST_TABLE.next(self.phase, RequestEvent.FALL_BACK)
+            self._fallback_cause = error
             actions.append(FallBack(error))
             actions.extend(self._start_rest(now))
         else:
+            if transport == "rest" and self._fallback_cause is not None and error.__cause__ is None:
+                error.__cause__ = self._fallback_cause  # why REST was tried at all
             actions.extend(self._finish(EndReason.ERROR, error, decision.fatal))
         return actions
 
