@@ -115,7 +115,8 @@ def check(events: list[Any], text: str, stale: int, took: float) -> None:
     ends = [e for e in events if isinstance(e, AudioEnd)]
     FIGURES.requests += 1
     FIGURES.ends[len(ends)] = FIGURES.ends.get(len(ends), 0) + 1
-    assert len(ends) == 1 and events[-1] is ends[0], [type(e).__name__ for e in events]
+    assert len(ends) == 1, [type(e).__name__ for e in events]
+    assert events[-1] is ends[0]
     FIGURES.reasons[ends[0].reason.value] = FIGURES.reasons.get(ends[0].reason.value, 0) + 1
     audio = b"".join(e.data for e in events if isinstance(e, AudioChunk))
     FIGURES.stale_frames += stale
@@ -156,7 +157,8 @@ async def test_fault_matrix(emulator_factory: EmulatorFactory, fault: str, trans
     texts = [text_for(GROUPS[i % len(GROUPS)], rng) for i in range(4)]
     cuts = [rng.choice([None, None, 1, 3]) for _ in texts]
     async with DeepgramTTS(options) as client:
-        calls = [one_request(client, f"r{i}", t, c) for i, (t, c) in enumerate(zip(texts, cuts))]
+        pairs = enumerate(zip(texts, cuts, strict=True))
+        calls = [one_request(client, f"r{i}", t, c) for i, (t, c) in pairs]
         if concurrent:
             results = await asyncio.wait_for(asyncio.gather(*calls), 60)
         else:
