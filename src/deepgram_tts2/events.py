@@ -99,6 +99,10 @@ class AudioEnd:
         audio_ms: duration of the audio actually yielded.
         interval_ms: wall time from the first audio chunk to this event (0 without audio).
         audio_bytes: bytes of audio actually yielded.
+        text_spoken / text_remaining: on Flux (``/v2/speak``), for an interrupted turn whose
+            ``SpeechInterrupted`` arrived: the part of the turn's text the listener heard up to
+            the played position, and the rest (flux §2.3). None otherwise.
+        billable_characters: on Flux, what the turn was billed (``SpeechMetadata``).
     """
 
     request_id: str
@@ -107,6 +111,9 @@ class AudioEnd:
     interval_ms: float
     audio_bytes: int
     transport: Transport | None
+    text_spoken: str | None = None
+    text_remaining: str | None = None
+    billable_characters: int | None = None
 
 
 SpeakEvent = AudioStart | Metric | AudioChunk | Error | AudioEnd

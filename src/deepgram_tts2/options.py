@@ -44,11 +44,15 @@ from deepgram_tts2.protocol.v1.limits import (
 from deepgram_tts2.protocol.v1.models import DEFAULT_CLIENT_MODEL, is_well_formed_model
 from deepgram_tts2.protocol.v1.segmenter import SegmenterPolicy
 from deepgram_tts2.protocol.v1.url import SPEED_RANGE, ExtraValue, SpeakParams, format_extra
+from deepgram_tts2.protocol.v2 import audio as flux_audio
+from deepgram_tts2.protocol.v2 import url as flux_url
+from deepgram_tts2.protocol.v2.models import is_flux_model
 from deepgram_tts2.resilience.backoff import BackoffPolicy
 from deepgram_tts2.resilience.breaker import BreakerPolicy
 
 DEFAULT_URL = "wss://api.deepgram.com/v1/speak"
 API_KEY_ENV = "DEEPGRAM_API_KEY"
+Generation = Literal["v1", "v2"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -212,11 +216,16 @@ class TTSOptions(BaseSettings):
 
     Attributes:
         api_key: Deepgram API key; defaults to ``$DEEPGRAM_API_KEY``. Never shown.
-        base_url: WebSocket endpoint (``wss://api.deepgram.com/v1/speak``); ``ws://`` and
-            ``http(s)://`` are accepted (the scheme is mapped for each transport); a URL
-            without a path gets ``/v1/speak``.
-        model / encoding / sample_rate / speed / mip_opt_out: Deepgram's query parameters.
-            The socket streams only linear16, mulaw and alaw.
+        base_url: Deepgram's endpoint (``wss://api.deepgram.com/v1/speak``); ``ws://`` and
+            ``http(s)://`` are accepted (the scheme is mapped for each transport); the path is
+            the model's API (``/v1/speak`` or ``/v2/speak``) when the URL has none or names
+            the other one.
+        model: the voice; it also picks the API: ``aura-*`` / ``aura-2-*`` speak on Aura
+            (``/v1/speak``), ``flux-*`` on Flux TTS (``/v2/speak``, turn-based).
+        encoding / sample_rate / speed / mip_opt_out: Deepgram's query parameters. The socket
+            streams only linear16, mulaw and alaw. ``speed`` is 0.7-1.5 on Aura, 0.5-1.5 in 0.05
+            steps on Flux (where a stream can also change it mid-session).
+        expressivity: Flux only (an integer, flux §1.3).
         container / bit_rate: sent as given when set (the socket only knows ``container=none``;
             ``bit_rate`` is accepted leniently there, spec 2.1); unset by default.
         extra_query: other query parameters, passed through as given.
@@ -245,7 +254,8 @@ class TTSOptions(BaseSettings):
     model: str = DEFAULT_CLIENT_MODEL
     encoding: Literal["linear16", "mulaw", "alaw"] = "linear16"
     sample_rate: int | None = None
-    speed: float | None = Field(default=None, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+    speed: float | None = None
+    expressivity: int | None = None
     mip_opt_out: bool | None = None
     container: Literal["none"] | None = None
     bit_rate: int | None = Field(default=None, gt=0)
@@ -302,8 +312,11 @@ class TTSOptions(BaseSettings):
     @field_validator("model")
     @classmethod
     def _check_model(cls, value: str) -> str:
-        if not is_well_formed_model(value):
-            raise ValueError(f"model {value!r} is not an Aura model id (aura[-2]-<voice>-<lang>)")
+        if not (is_well_formed_model(value) or is_flux_model(value)):
+            raise ValueError(
+                f"model {value!r} is neither an Aura model id (aura[-2]-<voice>-<lang>, "
+                f"/v1/speak) nor a Flux one (flux-<voice>-<lang>, /v2/speak)"
+            )
         return value
 
     @field_validator("extra_query")
@@ -313,10 +326,29 @@ class TTSOptions(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _check_rate(self) -> TTSOptions:
-        rules = ENCODING_RULES[Encoding(self.encoding)]
-        if self.sample_rate is not None and self.sample_rate not in rules.sample_rates:
-            allowed = ", ".join(str(r) for r in rules.sample_rates)
+    def _check_generation(self) -> TTSOptions:
+        """Rates, speed and expressivity as the model's API allows them (aura §2.1, flux §1.3)."""
+        encoding = Encoding(self.encoding)
+        if self.generation == "v2":
+            rates = flux_audio.sample_rates(encoding)
+            if self.speed is not None and (why := flux_url.check_speed(self.speed)) is not None:
+                raise ValueError(f"speed: {why[1]} for Flux")
+            bad = (
+                None
+                if self.expressivity is None
+                else flux_url.check_expressivity(self.expressivity)
+            )
+            if bad is not None:
+                raise ValueError(f"expressivity: {bad[1]}")
+        else:
+            rates = ENCODING_RULES[encoding].sample_rates
+            if self.speed is not None and not SPEED_RANGE[0] <= self.speed <= SPEED_RANGE[1]:
+                low, high = SPEED_RANGE
+                raise ValueError(f"speed must be within {low}..{high} for Aura")
+            if self.expressivity is not None:
+                raise ValueError("expressivity is a Flux (/v2/speak) parameter, not an Aura one")
+        if self.sample_rate is not None and self.sample_rate not in rates:
+            allowed = ", ".join(str(r) for r in rates)
             raise ValueError(f"sample_rate for {self.encoding} must be one of {allowed}")
         return self
 
@@ -341,11 +373,37 @@ class TTSOptions(BaseSettings):
     # -- derived values -----------------------------------------------------------------------
 
     @property
+    def generation(self) -> Generation:
+        """``v2`` (Flux, ``/v2/speak``) for a ``flux-*`` model, else ``v1`` (Aura)."""
+        return "v2" if is_flux_model(self.model) else "v1"
+
+    @property
     def pcm_format(self) -> PcmFormat:
         """The PCM format of the audio this client yields."""
         encoding = Encoding(self.encoding)
+        if self.generation == "v2":
+            # Flux's socket default for G.711 is undocumented (flux Q-11): ask explicitly.
+            rate = self.sample_rate or (
+                flux_audio.NATIVE_SAMPLE_RATE if encoding is Encoding.LINEAR16 else 8000
+            )
+            return flux_audio.FluxPcmFormat(encoding, rate)
         rate = self.sample_rate or ENCODING_RULES[encoding].default_sample_rate
         return PcmFormat(encoding, rate)
+
+    def flux_params(self, rest: bool = False) -> flux_url.FluxParams:
+        """The ``/v2/speak`` query (REST asks for raw PCM, ``container=none``)."""
+        extra = format_extra(self.extra_query)
+        tags = tuple(value for key, value in extra if key == "tag")
+        return flux_url.FluxParams(
+            model=self.model,
+            encoding=Encoding(self.encoding),
+            sample_rate=self.pcm_format.sample_rate,
+            speed=self.speed,
+            expressivity=self.expressivity,
+            mip_opt_out=self.mip_opt_out,
+            tags=tags,
+            container=Container.NONE if rest else None,
+        )
 
     def speak_params(self) -> SpeakParams:
         """The query parameters of both transports (REST adds ``container=none``)."""
@@ -362,13 +420,13 @@ class TTSOptions(BaseSettings):
 
     @property
     def websocket_url(self) -> str:
-        """The endpoint with a ``ws``/``wss`` scheme and a path (no query)."""
-        return _with_scheme(self.base_url, {"http": "ws", "https": "wss"})
+        """The endpoint with a ``ws``/``wss`` scheme and the model's path (no query)."""
+        return _with_scheme(self.base_url, {"http": "ws", "https": "wss"}, self.generation)
 
     @property
     def rest_url(self) -> str:
-        """The endpoint with an ``http``/``https`` scheme and a path (no query)."""
-        return _with_scheme(self.base_url, {"ws": "http", "wss": "https"})
+        """The endpoint with an ``http``/``https`` scheme and the model's path (no query)."""
+        return _with_scheme(self.base_url, {"ws": "http", "wss": "https"}, self.generation)
 
     def require_key(self) -> str:
         """The API key in clear, for the Authorization header only.
@@ -381,8 +439,14 @@ class TTSOptions(BaseSettings):
         return self.api_key.get_secret_value()
 
 
-def _with_scheme(url: str, mapping: dict[str, str]) -> str:
+def _with_scheme(url: str, mapping: dict[str, str], generation: Generation) -> str:
+    """``url`` with the transport's scheme; the path of the model's API when the URL names
+    none or the other API's (``.../v1/speak`` <-> ``.../v2/speak``), else as given."""
     parts = urlsplit(url)
     scheme = mapping.get(parts.scheme, parts.scheme)
-    path = parts.path if parts.path not in ("", "/") else "/v1/speak"
+    path = parts.path
+    if path in ("", "/"):
+        path = f"/{generation}/speak"
+    elif path.rstrip("/").endswith(("/v1/speak", "/v2/speak")):
+        path = path.rstrip("/")[: -len("v1/speak")] + f"{generation}/speak"
     return urlunsplit((scheme, parts.netloc, path, "", ""))

@@ -85,7 +85,7 @@ def test_one_request_from_text_to_completion() -> None:
     assert machine.accept_audio(0.3, "websocket")
     assert machine.on_flushed(0.4) == []
     actions = machine.on_flushed(0.5)
-    assert of(actions, Release) == [Release(None)]
+    assert of(actions, Release) == [Release()]
     assert of(actions, Breaker) == [Breaker("success")]
     assert finish(actions).reason is EndReason.COMPLETED
     assert machine.done
@@ -333,7 +333,7 @@ def test_interrupt_ends_first_then_clears_the_socket() -> None:
     assert isinstance(actions[0], Finish)
     assert actions[0].reason is EndReason.INTERRUPTED
     (release,) = of(actions, Release)
-    assert release.clear is not None
+    assert release.dirty
     assert not machine.accept_audio(0.6, "websocket")
 
 
@@ -342,7 +342,7 @@ def test_interrupt_while_waiting_for_a_socket_leaves_the_queue() -> None:
     machine.push("Hello.", 0.0)
     actions = machine.interrupt(0.1)
     assert of(actions, CancelAcquire)
-    assert machine.on_socket(budget(), 0.2) == [Release(None)]
+    assert machine.on_socket(budget(), 0.2) == [Release()]
 
 
 def test_interrupt_during_rest_cancels_it() -> None:

@@ -39,6 +39,7 @@ from deepgram_tts2.protocol.errors import (
     parse_close_reason,
 )
 from deepgram_tts2.protocol.v1.rest import HEADER_ERROR, HEADER_REQUEST_ID, parse_error_body
+from deepgram_tts2.protocol.v2 import codes as flux_codes
 from deepgram_tts2.resilience.backoff import parse_retry_after
 
 # One class table per boundary: which exception stands for each class.
@@ -192,3 +193,14 @@ def rest_error(
     if isinstance(exc, httpx.LocalProtocolError):
         return InternalError(f"REST request to {endpoint(url)} could not be sent")
     return ConnectionLostError(f"REST response from {endpoint(url)} broken: {type(exc).__name__}")
+
+
+def flux_error(code: str, description: str, request_id: str | None) -> DeepgramTTSError:
+    """A Flux ``Error`` message (fatal, a close follows; flux §2.3, §2.4), classified by code."""
+    error_class = flux_codes.classify_error(code)
+    kind = _CLOSE_ERRORS.get(error_class, ServerError)
+    return kind(
+        f"Deepgram sent an error: {code} {description}".strip(),
+        request_id=request_id,
+        vendor_code=code or None,
+    )

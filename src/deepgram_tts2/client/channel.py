@@ -23,6 +23,7 @@ class EventChannel:
 
     __slots__ = (
         "_capacity",
+        "_fenced",
         "_getter",
         "_items",
         "_queued_bytes",
@@ -37,6 +38,7 @@ class EventChannel:
         self._queued_bytes = 0
         self._getter: asyncio.Future[None] | None = None
         self._room: asyncio.Future[None] | None = None
+        self._fenced = False
         self.finished = False
         self.dropped_bytes = 0
 
@@ -46,7 +48,7 @@ class EventChannel:
     @property
     def full(self) -> bool:
         """True while a producer should wait (:meth:`room`) before putting more audio."""
-        return not self.finished and self._queued_bytes >= self._capacity
+        return not (self.finished or self._fenced) and self._queued_bytes >= self._capacity
 
     @property
     def queued_bytes(self) -> int:
@@ -54,8 +56,9 @@ class EventChannel:
         return self._queued_bytes
 
     def put(self, event: SpeakEvent) -> bool:
-        """Queue ``event`` now (whatever the bound); False when the channel is finished."""
-        if self.finished:
+        """Queue ``event`` now (whatever the bound); False when the channel is finished (or,
+        for audio, fenced)."""
+        if self.finished or (self._fenced and isinstance(event, AudioChunk | AudioStart)):
             if isinstance(event, AudioChunk):
                 self.dropped_bytes += len(event.data)
             return False
@@ -71,6 +74,19 @@ class EventChannel:
             if self._room is None or self._room.done():
                 self._room = asyncio.get_running_loop().create_future()
             await self._room
+
+    def fence(self) -> None:
+        """No more audio: drop what is queued (and its unyielded announcement) and refuse any
+        later audio; the final events still come (:meth:`finish`)."""
+        if not self.finished and not self._fenced:
+            self._fenced = True
+            self._discard_audio()
+            self._wake_room()
+
+    @property
+    def fenced(self) -> bool:
+        """True once :meth:`fence` was called."""
+        return self._fenced
 
     def finish(
         self, final: AudioEnd, error: Error | None = None, discard_audio: bool = False

@@ -24,7 +24,7 @@ import enum
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -53,7 +53,6 @@ from deepgram_tts2.protocol.v1.messages import (
     Clear,
     Close,
     ErrorMessage,
-    Flush,
     Speak,
     WarningMessage,
     parse_server,
@@ -128,8 +127,9 @@ class Owner(Protocol):
     def on_audio(self, data: bytes, tag: str | None) -> None:
         """A live audio frame (``tag``: the request of the oldest live flush, or None)."""
 
-    def on_outcome(self, outcome: ClientOutcome[str]) -> None:
-        """``Flushed``, a refused Flush or an ``Error`` message, for this owner."""
+    def on_outcome(self, outcome: Any) -> None:
+        """What the session made of a control message for this owner (``Flushed``, a refused
+        Flush; on Flux a turn's start, end, interruption, a Configure answer ...)."""
 
     def on_lost(self, error: DeepgramTTSError) -> None:
         """The socket is gone (or the server sent ``Error``)."""
@@ -162,6 +162,7 @@ class Connection:
             limits.chars_per_window, limits.flushes_per_window, window
         )
         self.opened_at = 0.0
+        self.released_at = 0.0
         self.owner: Owner | None = None
         self.error: DeepgramTTSError | None = None
         self.deepgram_request_id: str | None = None
@@ -235,7 +236,7 @@ class Connection:
         """
         options = self.options
         self._fire(ConnectionEvent.CONNECT)
-        url = build_url(options.websocket_url, options.speak_params())
+        url = self._url()
         timeout = options.timeouts.connect_s
         try:
             self._ws = await connect(
@@ -261,6 +262,17 @@ class Connection:
         self._fire(ConnectionEvent.CONNECTED)
         self._reader = asyncio.create_task(self._read(), name=f"dgtts-reader-{self.id}")
 
+    def _url(self) -> str:
+        """The URL with the query of this socket's API (Aura here)."""
+        return build_url(self.options.websocket_url, self.options.speak_params())
+
+    def _close_frame(self) -> str | None:
+        """The graceful-close message, if the session may still send it."""
+        if not self.session.can_send(Close()):
+            return None
+        self.session.sent(Close(), "")
+        return serialize_client(Close())
+
     def acquire(self, owner: Owner) -> None:
         """Hand the idle socket to ``owner``."""
         self._fire(ConnectionEvent.ACQUIRE)
@@ -269,6 +281,7 @@ class Connection:
     def release(self) -> None:
         """The owner is done and left nothing on the server: the socket is idle again."""
         self.owner = None
+        self.released_at = self._now()
         self._fire(ConnectionEvent.RELEASE)
 
     def start_clear(self) -> bool:
@@ -312,9 +325,9 @@ class Connection:
         self._fire(ConnectionEvent.CLOSE)
         ws = self._ws
         with contextlib.suppress(ConnectionClosed, OSError):
-            if self.session.can_send(Close()):
-                self.session.sent(Close(), "")
-                await ws.send(serialize_client(Close()))
+            frame = self._close_frame()
+            if frame is not None:
+                await ws.send(frame)
         with contextlib.suppress(ConnectionClosed, OSError, *TimeoutErrors):
             await asyncio.wait_for(ws.close(), self.options.timeouts.close_s)
         if ws.transport is not None:
@@ -345,7 +358,7 @@ class Connection:
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def send(self, message: Speak | Flush, tag: str) -> None:
+    async def send(self, message: Any, tag: str) -> None:
         """Send one message of the owner (its budget was taken by the request machine).
 
         Raises:
@@ -373,21 +386,14 @@ class Connection:
     async def _read(self) -> None:
         ws = self._ws
         assert ws is not None
-        session = self.session
         try:
             async for frame in ws:
-                owner = self.owner
                 if isinstance(frame, bytes):
-                    live, tag = session.audio_owner()
-                    if not live or owner is None:
-                        self.hooks.on_stale_audio_dropped(len(frame))
-                        continue
-                    owner.on_audio(frame, tag)
-                    room = owner.room()
+                    room = self._on_binary(frame)
                     if room is not None:
-                        await room
+                        await room  # the owner's consumer is behind: read no further yet
                 else:
-                    self._route(session.received(parse_server(frame)))
+                    self._on_text(frame)
         except (ConnectionClosed, OSError) as exc:
             self._lost(exc)
         except Exception as exc:  # a bug of ours: the owner must not wait for a dead reader
@@ -398,6 +404,20 @@ class Connection:
         else:  # the iteration ends on a normal close (1000/1001)
             self._lost_with(ws.close_code, ws.close_reason or "")
 
+    def _on_binary(self, frame: bytes) -> Awaitable[None] | None:
+        """An audio frame: to the owner when the session says it is live; returns what to
+        await before reading on (backpressure), if anything."""
+        owner = self.owner
+        live, tag = self.session.audio_owner()
+        if not live or owner is None:
+            self.hooks.on_stale_audio_dropped(len(frame))
+            return None
+        owner.on_audio(frame, tag)
+        return owner.room()
+
+    def _on_text(self, frame: str) -> None:
+        self._route(self.session.received(parse_server(frame)))
+
     def _route(self, outcome: ClientOutcome[str]) -> None:
         if isinstance(outcome, MetadataReceived):
             self.deepgram_request_id = outcome.metadata.request_id or self.deepgram_request_id
@@ -407,15 +427,8 @@ class Connection:
                 self._fire(ConnectionEvent.CLEARED)
             return
         warning = _warning_of(outcome)
-        if warning is not None:
-            # Warnings are non-fatal and the socket stays open (aura §2.4.5): counted here, once.
-            self.hooks.on_warning(warning.code)
-            log.warning(
-                "Deepgram warning %s: %s",
-                warning.code,
-                warning.message,
-                extra={"connection_id": self.id},
-            )
+        if warning is not None:  # aura §2.4.5
+            self._count_warning(warning.code, warning.message)
         if isinstance(outcome, ServerReported) and isinstance(outcome.message, ErrorMessage):
             self._server_error(outcome.message)
             return
@@ -467,11 +480,19 @@ class Connection:
             self._fire(ConnectionEvent.CLOSED)  # the close we asked for
         elif self.state in (*_OPEN_STATES, _S.CONNECTING):
             self._fire(ConnectionEvent.LOST)
-        self.session.closed()
+        self._session_closed()
         owner, self.owner = self.owner, None
         if owner is not None:
             owner.on_lost(error)
         return error
+
+    def _session_closed(self) -> None:
+        self.session.closed()
+
+    def _count_warning(self, code: str, message: str) -> None:
+        """Warnings are non-fatal and the socket stays open: counted and logged here, once."""
+        self.hooks.on_warning(code)
+        log.warning("Deepgram warning %s: %s", code, message, extra={"connection_id": self.id})
 
 
 def _warning_of(outcome: ClientOutcome[str]) -> WarningMessage | None:

@@ -34,6 +34,7 @@ from typing import Any, cast
 
 from deepgram_tts2 import timing
 from deepgram_tts2.client.connection import Connection, ConnectionState, Owner
+from deepgram_tts2.client.flux_connection import FluxConnection
 from deepgram_tts2.exceptions import (
     AuthError,
     CircuitOpenError,
@@ -89,8 +90,9 @@ class ConnectionPool:
         self.hooks = hooks
         self.clock = clock
         self.breaker = breaker
+        kind = FluxConnection if options.generation == "v2" else Connection
         self._factory: ConnectionFactory = factory or (
-            lambda on_state: Connection(options, hooks, clock.now, on_state=on_state)
+            lambda on_state: kind(options, hooks, clock.now, on_state=on_state)
         )
         self._conns: list[Connection] = []
         self._waiters: deque[_Waiter] = deque()
@@ -252,12 +254,15 @@ class ConnectionPool:
                     idle.append(conn)
         if not idle:
             return None
+        # Most budget first; then the socket used last: a Flux session keeps its prosody
+        # across turns (flux §3.8), so a conversation's turns stay on one socket when they can.
         best = max(
             idle,
             key=lambda c: (
                 c not in self._rotating,
                 c.budget.flushes.remaining(now),
                 c.budget.chars.remaining(now),
+                getattr(c, "released_at", 0.0),
             ),
         )
         if self._low(best, now, strict=prefer_budget) and self._room():

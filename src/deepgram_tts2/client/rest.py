@@ -43,10 +43,13 @@ class RestClient:
         # A backstop only: the request machine enforces every deadline itself.
         timeout = httpx.Timeout(t.rest_s, connect=t.connect_s, read=max(t.stall_s, t.first_audio_s))
         self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
-        params = dataclasses.replace(
-            options.speak_params(), container=Container.NONE, bit_rate=None
-        )
-        self._url = f"{options.rest_url}?{urlencode(params.to_query())}"
+        if options.generation == "v2":  # flux §5.1: the same parameters, raw PCM asked for
+            query = options.flux_params(rest=True).to_query()
+        else:
+            query = dataclasses.replace(
+                options.speak_params(), container=Container.NONE, bit_rate=None
+            ).to_query()
+        self._url = f"{options.rest_url}?{urlencode(query)}"
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

@@ -24,11 +24,12 @@ import random
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any, Literal
 
 from deepgram_tts2 import timing
 from deepgram_tts2.client.channel import EventChannel
 from deepgram_tts2.client.connection import Connection
+from deepgram_tts2.client.flux_connection import FluxConnection
 from deepgram_tts2.client.pool import ConnectionPool
 from deepgram_tts2.client.rest import RestClient, RestPipeline
 from deepgram_tts2.events import (
@@ -46,8 +47,12 @@ from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.observability.tracing import RequestSpan, RequestTracer
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.audio import PcmFramer
-from deepgram_tts2.protocol.v1.client_session import ClientOutcome, FlushAcked, FlushRefused
+from deepgram_tts2.protocol.v1.client_session import FlushAcked, FlushRefused
 from deepgram_tts2.protocol.v1.messages import Speak
+from deepgram_tts2.protocol.v2 import client_session as flux_session
+from deepgram_tts2.protocol.v2 import messages as flux
+from deepgram_tts2.protocol.v2 import url as flux_url
+from deepgram_tts2.protocol.v2.messages import ConfigureFailure, ConfigureSuccess
 from deepgram_tts2.request.actions import (
     Acquire,
     Action,
@@ -55,12 +60,14 @@ from deepgram_tts2.request.actions import (
     CancelAcquire,
     CancelRest,
     FallBack,
+    Fence,
     Finish,
     PostRest,
     Release,
     Retire,
     Retrying,
     Send,
+    SendInterrupt,
 )
 from deepgram_tts2.request.machine import RequestMachine
 
@@ -131,6 +138,8 @@ class SpeakStream:
         self._wakeup = timing.Wakeup()
         self._space = asyncio.Event()  # set whenever pushed text may have left
         self._conn: Connection | None = None
+        self._configures: deque[asyncio.Future[object]] = deque()
+        self._socket_ready = asyncio.Event()
         self._rest: RestPipeline | None = None
         self._sent_speak = False
         self._transport: Transport | None = None
@@ -183,15 +192,50 @@ class SpeakStream:
         """No more text: flush what is left; the request completes after its audio."""
         self._apply(self._machine.end(self._clock.now()))
 
-    async def interrupt(self) -> None:
-        """Stop now: ``AudioEnd(INTERRUPTED)`` is the next and last event; ``Clear`` is sent.
+    async def interrupt(self, played_ms: float | None = None) -> None:
+        """Stop now: no audio of this request is yielded any more, and ``AudioEnd(INTERRUPTED)``
+        is the last event.
+
+        Aura: the end is queued at once and ``Clear`` is sent. Flux: ``Interrupt`` is sent
+        with the session position of ``played_ms`` (how much of this turn's audio the caller
+        actually played; default: everything yielded so far), and the end follows Deepgram's
+        ``SpeechInterrupted``, carrying ``text_spoken`` / ``text_remaining`` (within
+        ``timeouts.clear_s``; without an answer it ends without them).
 
         Safe at any time (before any text, after the end, twice): once the request is over it
         does nothing.
         """
         if not self._machine.done:
             self._span.event("interrupt")
-        self._apply(self._machine.interrupt(self._clock.now()))
+        self._apply(self._machine.interrupt(self._clock.now(), played_ms))
+
+    async def configure(self, speed: float) -> float:
+        """Flux: change the speed from the next segment on, for this socket's session
+        (``Configure``, flux §2.2, §3.6). Returns the speed Deepgram applied.
+
+        Raises:
+            InputError: not a Flux model, no socket yet, the turn is over, or Deepgram refused
+                it (``ConfigureFailure``: the prior speed stays).
+            DeepgramTTSError: the socket failed meanwhile.
+        """
+        if self._options.generation != "v2":
+            raise InputError("configure() is a Flux (/v2/speak) feature")
+        if self._conn is None and not self._machine.done:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._socket_ready.wait(), self._options.timeouts.connect_s)
+        conn = self._conn
+        if not isinstance(conn, FluxConnection) or self._machine.done:
+            raise InputError("configure() needs a turn under way on a socket")
+        if (why := flux_url.check_speed(speed)) is not None:
+            raise InputError(f"speed: {why[1]}")
+        answer: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self._configures.append(answer)
+        await conn.send(flux.Configure(speed), self.request_id)
+        result = await asyncio.wait_for(answer, self._options.timeouts.clear_s * 5)
+        if isinstance(result, ConfigureFailure):
+            raise InputError(f"Configure refused: {result.code} {result.description}".strip())
+        assert isinstance(result, ConfigureSuccess)
+        return result.speed if result.speed is not None else speed
 
     async def aclose(self) -> None:
         """Interrupt if unfinished and wait for the driver to let go of its socket (idempotent).
@@ -279,15 +323,42 @@ class SpeakStream:
             return
         self._queue_audio(data, Transport.WEBSOCKET)
 
-    def on_outcome(self, outcome: ClientOutcome[str]) -> None:
-        """``Flushed`` or a refused Flush (counted and logged by the connection)."""
+    def on_outcome(self, outcome: Any) -> None:
+        """``Flushed`` or a refused Flush (counted and logged by the connection); on Flux the
+        turn's end, its interruption, an ignored Interrupt, a Configure answer."""
         now = self._clock.now()
-        if isinstance(outcome, FlushAcked) and outcome.tag == self.request_id:
+        if isinstance(outcome, flux_session.TurnCompleted | flux_session.TurnInterrupted):
+            self._flux_turn_ended(outcome, now)
+        elif isinstance(outcome, flux_session.InterruptRejected):
+            self._apply(self._machine.on_interrupt_rejected())
+        elif isinstance(outcome, flux_session.ConfigureAcked | flux_session.ConfigureRejected):
+            if self._configures:
+                future = self._configures.popleft()
+                if not future.done():
+                    future.set_result(outcome.message)
+        elif isinstance(outcome, FlushAcked) and outcome.tag == self.request_id:
             self._apply(self._machine.on_flushed(now))
         elif isinstance(outcome, FlushRefused) and outcome.tag == self.request_id:
             self._apply(self._machine.on_flush_refused(now))
             if self._conn is not None:  # every socket of the pool learns the server's limit
                 self._deps.pool.learn_flush_limit(self._conn.budget.flushes.limit)
+
+    def _flux_turn_ended(
+        self,
+        outcome: flux_session.TurnCompleted[str] | flux_session.TurnInterrupted[str],
+        now: float,
+    ) -> None:
+        if outcome.tag != self.request_id:
+            return
+        if isinstance(outcome, flux_session.TurnInterrupted):
+            message = outcome.message
+            self._apply(
+                self._machine.on_turn_interrupted(message.text_spoken, message.text_remaining)
+            )
+            return
+        billable = outcome.message.metadata.billable_character_count
+        self._hooks.on_billable_characters(billable)
+        self._apply(self._machine.on_flushed(now, billable))
 
     def on_lost(self, error: DeepgramTTSError) -> None:
         """The socket is gone."""
@@ -324,6 +395,8 @@ class SpeakStream:
                 self._finish(action)
             elif isinstance(action, CancelAcquire):
                 self._deps.pool.abandon(self)
+            elif isinstance(action, Fence):
+                self._channel.fence()
             elif isinstance(action, Breaker):
                 self._report_breaker(action)
             elif isinstance(action, Retrying | FallBack):
@@ -372,7 +445,7 @@ class SpeakStream:
         elif isinstance(action, Release):
             conn, self._conn = self._conn, None
             if conn is not None:
-                if action.clear is not None:
+                if action.dirty:
                     self._deps.pool.release_clear(conn)
                 else:
                     self._deps.pool.release(conn)
@@ -380,6 +453,8 @@ class SpeakStream:
             conn, self._conn = self._conn, None
             if conn is not None:
                 self._deps.pool.retire(conn)
+        elif isinstance(action, SendInterrupt):
+            await self._send_interrupt(action)
         elif isinstance(action, PostRest):
             self._post_rest(action)
         elif isinstance(action, CancelRest) and self._rest is not None:
@@ -395,6 +470,7 @@ class SpeakStream:
         if conn is None:
             return  # interrupted while waiting
         self._conn = conn
+        self._socket_ready.set()
         self._sent_speak = False
         self._framer.reset()
         self._start_transport(Transport.WEBSOCKET)
@@ -412,10 +488,23 @@ class SpeakStream:
             except DeepgramTTSError as exc:
                 self._apply(self._machine.on_socket_failed(exc, self._clock.now()))
                 return
-            if isinstance(message, Speak):
+            if isinstance(message, Speak | flux.Speak):
                 self._sent_speak = True
             else:
                 self._span.event("flush")
+
+    async def _send_interrupt(self, action: SendInterrupt) -> None:
+        conn = self._conn
+        if not isinstance(conn, FluxConnection):
+            return
+        played = action.played_ms
+        if played is None:  # what the caller was given of this turn
+            played = self._pcm.duration_ms(self._yielded_bytes)
+        message = conn.flux.interrupt(played)
+        try:
+            await conn.send(message, self.request_id)
+        except DeepgramTTSError as exc:
+            self._apply(self._machine.on_socket_failed(exc, self._clock.now()))
 
     def _post_rest(self, action: PostRest) -> None:
         if self._rest is None:
@@ -498,6 +587,9 @@ class SpeakStream:
             interval_ms=0.0,
             audio_bytes=0,
             transport=self._transport,
+            text_spoken=action.text_spoken,
+            text_remaining=action.text_remaining,
+            billable_characters=action.billable_characters,
         )
         self._channel.finish(end, error=error, discard_audio=reason is EndReason.INTERRUPTED)
         dropped = self._channel.dropped_bytes

@@ -66,6 +66,9 @@ class MetricsHooks:
     def on_warning(self, code: str) -> None:
         """Deepgram sent a ``Warning``."""
 
+    def on_billable_characters(self, count: int) -> None:
+        """Flux: what a completed turn was billed (``SpeechMetadata``)."""
+
 
 class SafeHooks(MetricsHooks):
     """Delegates to ``inner`` and never lets its exceptions out."""

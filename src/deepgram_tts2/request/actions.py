@@ -12,7 +12,8 @@ from typing import Literal
 
 from deepgram_tts2.events import EndReason
 from deepgram_tts2.exceptions import DeepgramTTSError
-from deepgram_tts2.protocol.v1.messages import Clear, Flush, Speak
+from deepgram_tts2.protocol.v1.messages import Flush, Speak
+from deepgram_tts2.protocol.v2 import messages as flux
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +32,32 @@ class CancelAcquire:
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send ``messages`` on the request's socket, in order."""
+    """Send ``messages`` on the request's socket, in order (Aura's or Flux's messages)."""
 
-    messages: tuple[Speak | Flush, ...]
+    messages: tuple[Speak | Flush | flux.Speak | flux.Flush, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Release:
-    """Give the socket back to the pool; with ``clear``, send it first and reuse the socket
-    only after ``Cleared`` (the server still holds work of this request)."""
+    """Give the socket back to the pool; ``dirty``: the server still holds work of this
+    request, so the socket is cleared first (Aura: ``Clear`` -> ``Cleared``; Flux: the live
+    turn is flushed and its end awaited) and reused only after that."""
 
-    clear: Clear | None
+    dirty: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """From now on no audio of this request reaches the consumer, and what is queued is
+    dropped (immediate); the end follows once the server answered the interrupt."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendInterrupt:
+    """Flux: send ``Interrupt`` for ``played_ms`` of this turn's audio (None: what was
+    delivered to the consumer), converted to the session-cumulative ``playback_offset``."""
+
+    played_ms: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +103,15 @@ class CancelRest:
 
 @dataclass(frozen=True, slots=True)
 class Finish:
-    """The request is over (immediate). ``error`` with ``fatal`` for ``ERROR``."""
+    """The request is over (immediate). ``error`` with ``fatal`` for ``ERROR``; on Flux, what
+    an interrupted turn's ``SpeechInterrupted`` said was heard, and the turn's billing."""
 
     reason: EndReason
     error: DeepgramTTSError | None = None
     fatal: bool = False
+    text_spoken: str | None = None
+    text_remaining: str | None = None
+    billable_characters: int | None = None
 
 
 Action = (
@@ -99,6 +119,8 @@ Action = (
     | CancelAcquire
     | Send
     | Release
+    | Fence
+    | SendInterrupt
     | Retire
     | Breaker
     | Retrying

@@ -52,6 +52,8 @@ class SocketBudget:
 class AuraAttempt:
     """See the module docstring. One instance per (request, socket)."""
 
+    interrupt_kind = "clear"  # how a request is stopped: Clear, then wait for Cleared
+
     def __init__(
         self, policy: SegmenterPolicy, budget: SocketBudget, text: str, now: float
     ) -> None:
@@ -134,7 +136,12 @@ class AuraAttempt:
 
     def clear(self) -> Clear | None:
         """``Clear`` when the server holds work of this attempt (text or flushes), else None."""
-        return Clear() if self._sent_since_ack or self._flush_ends else None
+        return Clear() if self.sent_anything else None
+
+    @property
+    def sent_anything(self) -> bool:
+        """True while the server holds work of this attempt (unacknowledged text or flushes)."""
+        return self._sent_since_ack or bool(self._flush_ends)
 
     # -- what the server said -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ Phases (a :class:`~deepgram_tts2.protocol.state.StateTable`; an illegal move rai
     ACQUIRING/STREAMING/REST --retry--> BACKOFF --due--> ACQUIRING (or REST)
     ACQUIRING/STREAMING --fall back--> REST
     STREAMING --move (budget)--> ACQUIRING
+    STREAMING --interrupt (Flux)--> INTERRUPTING --answer or clear_s--> ENDED
     any but ENDED --end/interrupt/fail--> ENDED
 """
 
@@ -43,15 +44,18 @@ from deepgram_tts2.request.actions import (
     CancelAcquire,
     CancelRest,
     FallBack,
+    Fence,
     Finish,
     PostRest,
     Release,
     Retire,
     Retrying,
     Send,
+    SendInterrupt,
 )
 from deepgram_tts2.request.aura import AuraAttempt, SocketBudget
 from deepgram_tts2.request.deadlines import PhaseTracker
+from deepgram_tts2.request.flux import FluxAttempt
 from deepgram_tts2.request.restplan import RestPlan
 from deepgram_tts2.resilience.backoff import RetryBudget
 from deepgram_tts2.resilience.policy import FailureContext, Transport, TransportMode, decide
@@ -65,6 +69,7 @@ class RequestPhase(enum.Enum):
     STREAMING = "streaming"  # speaking over a socket
     BACKOFF = "backoff"  # waiting before another attempt
     REST = "rest"  # speaking over REST
+    INTERRUPTING = "interrupting"  # Flux: Interrupt sent, SpeechInterrupted awaited (fenced)
     ENDED = "ended"
 
 
@@ -79,6 +84,7 @@ class RequestEvent(enum.Enum):
     RETRY_DUE_REST = "retry_due_rest"
     FALL_BACK = "fall_back"
     MOVE = "move"  # to another socket with budget, at a segment boundary
+    INTERRUPT = "interrupt"  # Flux: the turn is stopped by the server, which says what was heard
     END = "end"
 
 
@@ -93,6 +99,7 @@ REQUEST_TABLE: StateTable[RequestPhase, RequestEvent] = StateTable(
         (_P.BACKOFF, _V.RETRY_DUE_REST): _P.REST,
         **{(p, _V.FALL_BACK): _P.REST for p in (_P.ACQUIRING, _P.STREAMING, _P.BACKOFF)},
         (_P.STREAMING, _V.MOVE): _P.ACQUIRING,
+        (_P.STREAMING, _V.INTERRUPT): _P.INTERRUPTING,
         **{(p, _V.END): _P.ENDED for p in RequestPhase if p is not _P.ENDED},
     }
 )
@@ -114,12 +121,14 @@ class RequestMachine:
         self.phases = PhaseTracker(options.timeouts, now)
         self._retry = RetryBudget(options.retry.policy(), now, rand)
         self._pending = ""  # text pushed and not given to an attempt or a REST plan yet
-        self._attempt: AuraAttempt | None = None
+        self._attempt: AuraAttempt | FluxAttempt | None = None
+        self._interrupt_deadline: float | None = None
         self._rest: RestPlan | None = None
         self._retry_at: float | None = None
         self._retry_rest = False
         self._moves = 0
         self._fallback_cause: DeepgramTTSError | None = None
+        self._billable: int | None = None
         self.ended = False  # the caller said end()
         self.audio_seen = False
         self.transport: str | None = None  # of the current or last attempt
@@ -168,19 +177,46 @@ class RequestMachine:
             return self._post_rest(now)
         return []
 
-    def interrupt(self, now: float) -> list[Action]:
-        """Stop now: ``Finish(INTERRUPTED)`` first, then whatever frees the transport."""
-        if self.done:
+    def interrupt(self, now: float, played_ms: float | None = None) -> list[Action]:
+        """Stop now: ``Finish(INTERRUPTED)`` first, then whatever frees the transport.
+
+        A Flux turn whose text the server already holds is stopped with ``Interrupt``: its audio
+        is fenced at once (:class:`Fence`), and it ends when ``SpeechInterrupted`` says what was
+        heard (``played_ms`` of this turn's audio; None: what was delivered), or after
+        ``timeouts.clear_s`` without an answer.
+        """
+        if self.done or self.phase is RequestPhase.INTERRUPTING:
             return []
+        attempt = self._attempt
+        if isinstance(attempt, FluxAttempt) and attempt.sent_anything:
+            self.phase = REQUEST_TABLE.next(self.phase, RequestEvent.INTERRUPT)
+            self._interrupt_deadline = now + self.options.timeouts.clear_s
+            return [Fence(), SendInterrupt(played_ms)]
         actions: list[Action] = self._finish(EndReason.INTERRUPTED)
         if self._attempt is not None:
-            actions.append(Release(self._attempt.clear()))
+            actions.append(Release(self._attempt.sent_anything))
             self._attempt = None
         elif self._rest is not None:
             actions.append(CancelRest())
         else:
             actions.append(CancelAcquire())
         return actions
+
+    def on_turn_interrupted(self, spoken: str | None, remaining: str | None) -> list[Action]:
+        """Flux: ``SpeechInterrupted`` for this turn, with what the listener heard."""
+        if self.phase is not RequestPhase.INTERRUPTING:
+            return []
+        self._attempt = None
+        return [*self._finish(EndReason.INTERRUPTED, spoken=spoken, remaining=remaining), Release()]
+
+    def on_interrupt_rejected(self) -> list[Action]:
+        """Flux: the server ignored the Interrupt (``NO_AUDIO_GENERATED``, ``NO_ACTIVE_SPEECH``):
+        the request is over for the caller, the socket is cleared of the live turn."""
+        if self.phase is not RequestPhase.INTERRUPTING:
+            return []
+        attempt, self._attempt = self._attempt, None
+        live = attempt is not None and not attempt.complete
+        return [*self._finish(EndReason.INTERRUPTED), Release(live)]
 
     def _begin(self, now: float) -> list[Action]:
         if self.mode == "rest":
@@ -199,12 +235,15 @@ class RequestMachine:
     def on_socket(self, budget: SocketBudget, now: float) -> list[Action]:
         """The pool granted a socket (with its budgets)."""
         if self.done:
-            return [Release(None)]
+            return [Release()]
         self.phase = REQUEST_TABLE.next(self.phase, RequestEvent.SOCKET)
         self.transport = "websocket"
         self.phases.new_attempt(now)
-        segmenter = self.options.segmenter_policy()
-        self._attempt = AuraAttempt(segmenter, budget, self._pending, now)
+        if self.options.generation == "v2":
+            self._attempt = FluxAttempt(budget, self._pending, now)
+        else:
+            segmenter = self.options.segmenter_policy()
+            self._attempt = AuraAttempt(segmenter, budget, self._pending, now)
         self._pending = ""
         if self.ended:
             self._attempt.end()
@@ -223,7 +262,8 @@ class RequestMachine:
         Only audio of the attempt under way is: after the request ended, and between leaving
         a socket (a retry, a move, a fallback) and the next attempt, audio is stale.
         """
-        if self._attempt is not None and transport == "websocket":
+        streaming = self.phase is RequestPhase.STREAMING
+        if self._attempt is not None and transport == "websocket" and streaming:
             self._attempt.on_audio()
         elif self._rest is not None and transport == "rest" and self.phase is RequestPhase.REST:
             self._rest.on_audio()
@@ -233,10 +273,15 @@ class RequestMachine:
         self.phases.on_audio(now)
         return True
 
-    def on_flushed(self, now: float) -> list[Action]:
-        """``Flushed`` for this request's oldest live Flush."""
+    def on_flushed(self, now: float, billable_characters: int | None = None) -> list[Action]:
+        """Aura: ``Flushed`` for this request's oldest live Flush. Flux: the turn's
+        ``SpeechMetadata`` (with what it was billed)."""
         if self._attempt is None or self.done:
             return []
+        self._billable = billable_characters
+        if self.phase is RequestPhase.INTERRUPTING:  # the turn ended before the Interrupt did
+            self._attempt = None
+            return [*self._finish(EndReason.INTERRUPTED), Release()]
         self._attempt.on_flushed()
         self.phases.on_activity(now)
         return self._stream(now)
@@ -252,6 +297,9 @@ class RequestMachine:
         """The socket is gone, or the server sent an ``Error`` on it."""
         if self._attempt is None or self.done:
             return []
+        if self.phase is RequestPhase.INTERRUPTING:  # stopped anyway: nothing to report
+            self._attempt = None
+            return [*self._finish(EndReason.INTERRUPTED), Retire()]
         return self._fail(error, now, socket_ok=False)
 
     def _stream(self, now: float) -> list[Action]:
@@ -267,9 +315,9 @@ class RequestMachine:
         self.phases.set_owed(attempt.waiting_on_server, attempt.final_planned, now)
         if attempt.complete:
             self._attempt = None
-            actions.append(Release(None))
+            actions.append(Release())
             actions.append(Breaker("success"))
-            actions.extend(self._finish(EndReason.COMPLETED))
+            actions.extend(self._finish(EndReason.COMPLETED, billable=self._billable))
             return actions
         actions.extend(self._maybe_move(now))
         return actions
@@ -296,7 +344,8 @@ class RequestMachine:
         self.phases.new_attempt(now)
         self._pending = attempt.remaining_text() + self._pending
         self.phase = REQUEST_TABLE.next(self.phase, RequestEvent.MOVE)
-        return [Release(attempt.clear()), Acquire(self._acquire_deadline(now), prefer_budget=True)]
+        acquire = Acquire(self._acquire_deadline(now), prefer_budget=True)
+        return [Release(attempt.sent_anything), acquire]
 
     def _budget_error(self, now: float) -> RateLimitError | None:
         """When the attempt waits for its socket's budget: the error that says so."""
@@ -377,6 +426,8 @@ class RequestMachine:
             times.append(request)
         if self.phase is RequestPhase.BACKOFF and self._retry_at is not None:
             times.append(self._retry_at)
+        if self.phase is RequestPhase.INTERRUPTING and self._interrupt_deadline is not None:
+            times.append(self._interrupt_deadline)
         if self.phase in (RequestPhase.STREAMING, RequestPhase.REST):
             deadline = self.phases.next_deadline()
             if deadline is not None:
@@ -390,6 +441,11 @@ class RequestMachine:
     def tick(self, now: float) -> list[Action]:
         """Act on time: retries due, budgets freed, deadlines passed."""
         if self.done:
+            return []
+        if self.phase is RequestPhase.INTERRUPTING:
+            if self._interrupt_deadline is not None and now >= self._interrupt_deadline:
+                self._attempt = None  # no answer in time: the socket's state is unknown
+                return [*self._finish(EndReason.INTERRUPTED), Retire()]
             return []
         request = self.phases.request_deadline()
         if request is not None and now >= request:
@@ -459,7 +515,7 @@ class RequestMachine:
         if attempt is not None:
             self._attempt = None
             self._pending = attempt.remaining_text() + self._pending
-            actions.append(Release(attempt.clear()) if socket_ok else Retire())
+            actions.append(Release(attempt.sent_anything) if socket_ok else Retire())
             return attempt.resumable
         if plan is not None:
             actions.append(CancelRest())
@@ -470,11 +526,19 @@ class RequestMachine:
         return True
 
     def _finish(
-        self, reason: EndReason, error: DeepgramTTSError | None = None, fatal: bool = False
+        self,
+        reason: EndReason,
+        error: DeepgramTTSError | None = None,
+        fatal: bool = False,
+        *,
+        spoken: str | None = None,
+        remaining: str | None = None,
+        billable: int | None = None,
     ) -> list[Action]:
         if self.done:
             return []
         self.phase = REQUEST_TABLE.next(self.phase, RequestEvent.END)
         self._retry_at = None
-        self.finish = Finish(reason, error, fatal)
+        self._interrupt_deadline = None
+        self.finish = Finish(reason, error, fatal, spoken, remaining, billable)
         return [self.finish]
