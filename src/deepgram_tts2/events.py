@@ -28,6 +28,7 @@ class Transport(StrEnum):
 
     WEBSOCKET = "websocket"
     REST = "rest"
+    CACHE = "cache"  # the phrase cache (docs/fleet.md): complete audio of an earlier request
 
 
 class EndReason(StrEnum):

@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deepgram_tts2.exceptions import ConfigurationError
+from deepgram_tts2.fleet.options import FleetOptions
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding, PcmFormat
 from deepgram_tts2.protocol.v1.limits import (
     BUDGET_WINDOW_S,
@@ -236,6 +237,10 @@ class TTSOptions(BaseSettings):
         permessage_deflate: offer WebSocket compression (off: PCM hardly compresses, and
             deflate doubles the CPU spent per audio chunk; whether Deepgram accepts it is not
             documented).
+        fleet: fleet coordination (docs/fleet.md): the concurrency governor every socket and
+            REST request takes a lease from (in-process by default; Redis shared by every
+            process naming the same ``fleet.redis_url`` and ``fleet.project``), and the phrase
+            cache (nothing cached unless ``fleet.cache.max_chars`` or ``phrases`` is set).
     """
 
     model_config = SettingsConfigDict(
@@ -269,6 +274,7 @@ class TTSOptions(BaseSettings):
     breaker: BreakerOptions = BreakerOptions()
     limits: Limits = Limits()
     segmenter: SegmenterPolicy = Field(default_factory=SegmenterPolicy)
+    fleet: FleetOptions = FleetOptions()
 
     def __init__(self, **values: Any) -> None:
         """Validate ``values`` (and read ``DEEPGRAM_API_KEY`` when no key is given).

@@ -12,6 +12,10 @@
 * New sockets are opened only when the circuit breaker allows; rejected credentials trip it,
   and while it stays open the same :class:`AuthError` is reported instead of reconnecting.
 * Sockets still connecting count once against ``pool_size``.
+* Every socket holds a lease of the concurrency governor (:mod:`deepgram_tts2.fleet`: in
+  process by default, shared by a fleet on Redis): taken before the handshake (a live request
+  before prewarming), given back when the socket leaves the pool; when the fleet is near its
+  limit, idle sockets are closed so their slots go to live turns elsewhere.
 * A socket an interrupted request left work on is cleared (``Clear`` -> ``Cleared``) before
   reuse; one in an unknown state is closed gracefully (close frame) in the background.
 * A maintenance loop replaces sockets older than ``0.9 * max_age_s`` make-before-break, before
@@ -43,6 +47,7 @@ from deepgram_tts2.exceptions import (
     PhaseTimeoutError,
     QueueFullError,
 )
+from deepgram_tts2.fleet.governor import Governor, Kind, Lease, Pressure, Priority
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.resilience.breaker import BreakerState, CircuitBreaker
@@ -69,6 +74,7 @@ class ConnectionInfo:
 class _Waiter:
     owner: Owner
     prefer_budget: bool
+    deadline: float
     future: asyncio.Future[object] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -85,6 +91,7 @@ class ConnectionPool:
         clock: timing.Clock,
         breaker: CircuitBreaker,
         factory: ConnectionFactory | None = None,
+        governor: Governor | None = None,
     ) -> None:
         self.options = options
         self.hooks = hooks
@@ -105,6 +112,11 @@ class ConnectionPool:
         self._last_failure: DeepgramTTSError | None = None  # named when the breaker is open
         self._closed = False
         self._maintenance: asyncio.Task[None] | None = None
+        self._governor = governor
+        self._leases: dict[int, Lease] = {}  # id(connection) -> its governor lease
+        self._unwatch = (
+            governor.watch_pressure(self._on_pressure) if governor is not None else None
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -120,6 +132,8 @@ class ConnectionPool:
     async def aclose(self) -> None:
         """Close every socket and background task; waiters get ``ClientClosedError``."""
         self._closed = True
+        if self._unwatch is not None:
+            self._unwatch()
         for waiter in list(self._waiters):
             self._resolve(waiter, ClientClosedError("the client is closed"))
         tasks = list(self._tasks) + ([self._maintenance] if self._maintenance else [])
@@ -129,7 +143,8 @@ class ConnectionPool:
             with contextlib.suppress(asyncio.CancelledError, DeepgramTTSError):
                 await task
         await asyncio.gather(*(c.close() for c in self._conns), return_exceptions=True)
-        self._conns.clear()
+        for conn in list(self._conns):
+            self._forget(conn)
 
     # -- acquiring ----------------------------------------------------------------------------
 
@@ -160,7 +175,7 @@ class ConnectionPool:
                 f"{len(self._waiters)} requests already wait for a connection "
                 f"(limits.max_queued_requests)"
             )
-        waiter = _Waiter(owner, prefer_budget)
+        waiter = _Waiter(owner, prefer_budget, deadline)
         self._waiters.append(waiter)
         self.hooks.on_queue_depth(len(self._waiters))
         self._pump()
@@ -225,11 +240,11 @@ class ConnectionPool:
                 self._resolve(waiter, refusal)
                 continue
             waiter.opening = True
-            self._spawn(self._open_for(waiter, self._new_connection()))
+            self._spawn(self._open_for(waiter, self._new_connection(), waiter.deadline))
 
-    async def _open_for(self, waiter: _Waiter, conn: Connection) -> None:
+    async def _open_for(self, waiter: _Waiter, conn: Connection, deadline: float) -> None:
         try:
-            await self._connect(conn, background=False)
+            await self._connect(conn, background=False, deadline=deadline)
         except DeepgramTTSError as exc:
             self._resolve(waiter, exc)  # its own open failed: it decides what next
         finally:
@@ -317,7 +332,8 @@ class ConnectionPool:
         refusal = self._refusal()
         if refusal is not None:
             raise refusal
-        return await self._connect(self._new_connection(), background=True)
+        conn = self._new_connection()
+        return await self._connect(conn, background=True, deadline=self.clock.now())
 
     def _new_connection(self) -> Connection:
         """A socket counted in the pool from now on (before its handshake starts)."""
@@ -333,14 +349,17 @@ class ConnectionPool:
         for conn in self._conns:
             conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
 
-    async def _connect(self, conn: Connection, background: bool) -> Connection:
-        """Run ``conn``'s handshake and raise its failure.
+    async def _connect(self, conn: Connection, background: bool, deadline: float) -> Connection:
+        """Take a governor lease, run ``conn``'s handshake; raise the failure.
 
-        What the failure means for the breaker is the failure policy's to say: for an open made
-        for a request, that request's machine reports it (so it is counted once); for a
-        background open (prewarm, replacement, rotation) the pool asks the policy itself.
+        A background open (prewarm, replacement, rotation) only takes a free slot at once and
+        yields to live turns; an open for a request waits in the fleet's line until the
+        request's ``deadline``. What a failure means for the breaker is the failure policy's
+        to say: for an open made for a request, that request's machine reports it (so it is
+        counted once); for a background open the pool asks the policy itself.
         """
         try:
+            await self._lease(conn, background, deadline)
             await conn.connect()
         except DeepgramTTSError as exc:
             self._forget(conn)
@@ -356,6 +375,25 @@ class ConnectionPool:
             self.breaker.record_success(self.clock.now())  # the probe got through
         self._auth_error = None
         return conn
+
+    async def _lease(self, conn: Connection, background: bool, deadline: float) -> None:
+        if self._governor is None:
+            return
+        priority = Priority.PREWARM if background else Priority.LIVE
+        lease = await self._governor.acquire(Kind.WEBSOCKET, priority, deadline=deadline)
+        if conn in self._conns:
+            self._leases[id(conn)] = lease
+        else:  # forgotten meanwhile (the pool closed)
+            lease.release()
+
+    def _on_pressure(self, pressure: Pressure) -> None:
+        """The fleet is near its limit: idle sockets give their slots back."""
+        if pressure.kind is not Kind.WEBSOCKET or not pressure.contended or self._closed:
+            return
+        for conn in list(self._conns):
+            if conn.idle and conn.owner is None:
+                self._forget(conn)
+                self._spawn(conn.close())
 
     def _report_background(self, error: DeepgramTTSError) -> None:
         context = FailureContext("websocket", "websocket", False, False, at_handshake=True)
@@ -388,7 +426,17 @@ class ConnectionPool:
             conn.release()
         if not conn.idle or self._expired(conn):
             self._retire(conn)
+        elif self._fleet_wants_it_back():
+            self._forget(conn)  # its slot goes to a live turn elsewhere in the fleet
+            self._spawn(conn.close())
         self._pump()
+
+    def _fleet_wants_it_back(self) -> bool:
+        """True when the fleet's budget is exhausted with others waiting, and nobody here waits
+        for the socket that just became idle."""
+        if self._governor is None or any(not w.future.done() for w in self._waiters):
+            return False
+        return self._governor.pressure(Kind.WEBSOCKET).contended
 
     def release_clear(self, conn: Connection) -> None:
         """The request left work on the server: ``Clear`` it, reuse the socket after
@@ -441,6 +489,9 @@ class ConnectionPool:
     def _forget(self, conn: Connection) -> None:
         if conn in self._conns:
             self._conns.remove(conn)
+        lease = self._leases.pop(id(conn), None)
+        if lease is not None:
+            lease.release()
         self._rtt_reported.pop(conn.id, None)
         self._superseded.discard(conn)
 

@@ -25,6 +25,7 @@ import httpx
 
 from deepgram_tts2.client import boundary
 from deepgram_tts2.exceptions import DeepgramTTSError, InternalError
+from deepgram_tts2.fleet.governor import Governor, Kind, Priority
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.audio import Container
 from deepgram_tts2.protocol.v1.rest import request_body
@@ -33,8 +34,9 @@ from deepgram_tts2.protocol.v1.rest import request_body
 class RestClient:
     """Streams REST synthesis; one instance per :class:`~deepgram_tts2.DeepgramTTS`."""
 
-    def __init__(self, options: TTSOptions) -> None:
+    def __init__(self, options: TTSOptions, governor: Governor | None = None) -> None:
         self.options = options
+        self._governor = governor
         limits = httpx.Limits(
             max_connections=max(options.limits.pool_size, options.limits.rest_parallel) * 2,
             max_keepalive_connections=options.limits.pool_size,
@@ -67,6 +69,10 @@ class RestClient:
             "Content-Type": "application/json",
         }
         t = self.options.timeouts
+        lease = None
+        if self._governor is not None:  # a REST slot of the project's budget (docs/fleet.md)
+            deadline = self._governor.now() + t.connect_s
+            lease = await self._governor.acquire(Kind.REST, Priority.LIVE, deadline=deadline)
         try:
             async with self._client.stream(
                 "POST", self._url, content=request_body(text), headers=headers
@@ -83,6 +89,9 @@ class RestClient:
             raise boundary.rest_error(
                 exc, self.options.rest_url, (t.connect_s, max(t.stall_s, t.first_audio_s), t.rest_s)
             ) from None
+        finally:
+            if lease is not None:
+                lease.release()
 
 
 @dataclasses.dataclass(eq=False)

@@ -43,6 +43,8 @@ from deepgram_tts2.events import (
     Transport,
 )
 from deepgram_tts2.exceptions import DeepgramTTSError, InputError, InternalError
+from deepgram_tts2.fleet.cache import CachePolicy, CacheWriter, PhraseCache
+from deepgram_tts2.fleet.phrase_key import PhraseKey
 from deepgram_tts2.observability.hooks import MetricsHooks
 from deepgram_tts2.observability.tracing import RequestSpan, RequestTracer
 from deepgram_tts2.options import TTSOptions
@@ -86,7 +88,26 @@ class StreamDeps:
     hooks: MetricsHooks
     tracer: RequestTracer
     clock: timing.Clock
+    cache: PhraseCache | None = None
     rand: Callable[[], float] = random.random
+
+
+_background: set[asyncio.Future[bool]] = set()  # cache stores under way (kept referenced)
+
+
+def _phrase_key(options: TTSOptions, text: str) -> PhraseKey:
+    """Everything that changes the audio of ``text`` (docs/fleet.md "cache keys")."""
+    if options.generation == "v2":
+        fmt = options.pcm_format
+        return PhraseKey.from_query(
+            "v2",
+            options.flux_params().to_query(),
+            text,
+            encoding=fmt.encoding.value,
+            sample_rate=fmt.sample_rate,
+            container=None,
+        )
+    return PhraseKey.for_v1(options.speak_params(), text)
 
 
 def check_text(text: object) -> str:
@@ -140,6 +161,10 @@ class SpeakStream:
         self._conn: Connection | None = None
         self._configures: deque[asyncio.Future[object]] = deque()
         self._socket_ready = asyncio.Event()
+        self._texts: list[str] = []
+        self._cache_checked = False
+        self._cache_writer: CacheWriter | None = None
+        self._cache_policy = CachePolicy.from_options(options.fleet.cache)
         self._rest: RestPipeline | None = None
         self._sent_speak = False
         self._transport: Transport | None = None
@@ -186,6 +211,8 @@ class SpeakStream:
         if self._first_push_at is None:
             self._first_push_at = now
         self._chars_pushed += len(text)
+        if self._deps.cache is not None and not self._cache_checked:
+            self._texts.append(text)  # the whole text, for the phrase cache's key
         self._apply(machine.push(text, now))
 
     async def end(self) -> None:
@@ -386,6 +413,8 @@ class SpeakStream:
             self._channel.put(Metric(self.request_id, "ttfb", 0.0))  # measured when yielded
         self._channel.put(AudioChunk(self.request_id, aligned))
         self._queued_bytes += len(aligned)
+        if self._cache_writer is not None and transport is not Transport.CACHE:
+            self._cache_writer.append(aligned)
 
     # -- carrying out the machine's actions ---------------------------------------------------
 
@@ -456,12 +485,40 @@ class SpeakStream:
         elif isinstance(action, SendInterrupt):
             await self._send_interrupt(action)
         elif isinstance(action, PostRest):
-            self._post_rest(action)
+            await self._post_rest(action)
         elif isinstance(action, CancelRest) and self._rest is not None:
             rest, self._rest = self._rest, None
             await rest.aclose()
 
+    async def _from_cache(self) -> bool:
+        """Before the first attempt of a request whose whole text is known: answer it from
+        the phrase cache when it holds the text (True), else collect its audio to store it
+        should the request complete."""
+        cache = self._deps.cache
+        if cache is None or self._cache_checked or not self._machine.ended:
+            return False
+        self._cache_checked = True
+        text = "".join(self._texts)
+        if not self._cache_policy.cacheable(text):
+            return False
+        key = _phrase_key(self._options, text)
+        hit = await cache.get(key)
+        if hit is None:
+            self._cache_writer = cache.writer(key)
+            return False
+        actions = self._machine.served_from_cache()
+        if not actions:
+            return False
+        self._start_transport(Transport.CACHE)
+        if self._first_send_at is None:
+            self._first_send_at = self._clock.now()
+        self._queue_audio(hit.audio, Transport.CACHE)
+        self._apply(actions)
+        return True
+
     async def _acquire(self, action: Acquire) -> None:
+        if await self._from_cache():
+            return
         try:
             conn = await self._deps.pool.acquire(self, action.deadline, action.prefer_budget)
         except DeepgramTTSError as exc:
@@ -506,7 +563,9 @@ class SpeakStream:
         except DeepgramTTSError as exc:
             self._apply(self._machine.on_socket_failed(exc, self._clock.now()))
 
-    def _post_rest(self, action: PostRest) -> None:
+    async def _post_rest(self, action: PostRest) -> None:
+        if action.index == 0 and await self._from_cache():
+            return
         if self._rest is None:
             self._framer.reset()
             self._start_transport(Transport.REST)
@@ -592,6 +651,7 @@ class SpeakStream:
             billable_characters=action.billable_characters,
         )
         self._channel.finish(end, error=error, discard_audio=reason is EndReason.INTERRUPTED)
+        self._settle_cache(reason, error is None)
         dropped = self._channel.dropped_bytes
         if dropped:
             self._hooks.on_stale_audio_dropped(dropped)
@@ -603,6 +663,18 @@ class SpeakStream:
             self._pcm.duration_ms(self._queued_bytes - dropped) / 1000.0,
             self._chars_pushed,
         )
+
+    def _settle_cache(self, reason: EndReason, clean: bool) -> None:
+        """Only complete, successful audio is stored; anything else is discarded."""
+        writer, self._cache_writer = self._cache_writer, None
+        if writer is None:
+            return
+        if reason is EndReason.COMPLETED and clean and self._framer.pending == 0:
+            task = asyncio.ensure_future(writer.commit())
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+        else:
+            writer.abort()
 
     def _error_event(self, exc: DeepgramTTSError, fatal: bool) -> Error:
         self._hooks.on_error(exc.error_class.value, exc.vendor_code)

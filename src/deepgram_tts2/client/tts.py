@@ -27,6 +27,7 @@ from deepgram_tts2.client.rest import RestClient
 from deepgram_tts2.client.stream import SpeakStream, StreamDeps, TransportMode, check_text
 from deepgram_tts2.events import AudioChunk, Error, SpeakEvent
 from deepgram_tts2.exceptions import ClientClosedError, InputError
+from deepgram_tts2.fleet.factory import create_cache, create_governor
 from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
 from deepgram_tts2.observability.logs import register_secret
 from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
@@ -100,10 +101,14 @@ class DeepgramTTS:
             self.options.breaker.policy(),
             on_transition=lambda _old, new: self.hooks.on_breaker_state(new.value),
         )
-        self.pool = ConnectionPool(self.options, self.hooks, self.clock, self.breaker)
-        self.rest = RestClient(self.options)
+        self.governor = create_governor(self.options.fleet, clock=self.clock, hooks=self.hooks)
+        self.cache = create_cache(self.options.fleet, clock=self.clock, hooks=self.hooks)
+        self.pool = ConnectionPool(
+            self.options, self.hooks, self.clock, self.breaker, governor=self.governor
+        )
+        self.rest = RestClient(self.options, self.governor)
         self._deps = StreamDeps(
-            self.options, self.pool, self.rest, self.hooks, self.tracer, self.clock
+            self.options, self.pool, self.rest, self.hooks, self.tracer, self.clock, self.cache
         )
         self._streams: set[SpeakStream] = set()
         self._started = False
@@ -125,6 +130,7 @@ class DeepgramTTS:
         self._started = True
         if self._metrics_server is not None:
             await self._metrics_server.start()
+        await self.governor.start()  # never raises for an unreachable Redis (it degrades)
         if self.options.transport != "rest":
             await self.pool.start()
 
@@ -136,6 +142,9 @@ class DeepgramTTS:
         await asyncio.gather(*(s.aclose() for s in list(self._streams)), return_exceptions=True)
         await self.pool.aclose()
         await self.rest.aclose()
+        await self.governor.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         if self._metrics_server is not None:
             await self._metrics_server.stop()
 

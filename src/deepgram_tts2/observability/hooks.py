@@ -69,28 +69,76 @@ class MetricsHooks:
     def on_billable_characters(self, count: int) -> None:
         """Flux: what a completed turn was billed (``SpeechMetadata``)."""
 
+    # -- fleet coordination (deepgram_tts2.fleet; labels: kind websocket|rest, priority
+    # live|prewarm, outcome granted|timeout|cancelled|closed or hit|miss) -----------------------
+
+    def on_fleet_leases(self, kind: str, held: int) -> None:
+        """Leases of ``kind`` this process holds now."""
+
+    def on_fleet_waiters(self, kind: str, waiting: int) -> None:
+        """Callers of this process waiting for a ``kind`` slot now."""
+
+    def on_fleet_budget(self, kind: str, in_use: int, limit: int) -> None:
+        """The budget as last seen: ``in_use`` leases fleet-wide out of ``limit``."""
+
+    def on_fleet_wait(self, kind: str, priority: str, seconds: float, outcome: str) -> None:
+        """An acquire ended after ``seconds`` with ``outcome``."""
+
+    def on_fleet_throttled(self, kind: str) -> None:
+        """An acquire found the budget exhausted and had to wait (a 429 avoided)."""
+
+    def on_fleet_degraded(self, degraded: bool) -> None:
+        """Redis became unreachable (True: per-process limits apply) or reachable again."""
+
+    def on_fleet_redis_error(self, component: str) -> None:
+        """A Redis call of ``component`` (``governor``, ``cache``) failed."""
+
+    def on_fleet_leases_restored(self, kind: str, count: int) -> None:
+        """Held leases Redis had lost were registered again."""
+
+    def on_fleet_cache_lookup(self, outcome: str) -> None:
+        """A phrase cache lookup: ``hit`` or ``miss``."""
+
+    def on_fleet_cache_store(self, nbytes: int) -> None:
+        """Complete audio of ``nbytes`` was stored."""
+
+    def on_fleet_cache_size(self, nbytes: int, entries: int) -> None:
+        """The cache now holds ``entries`` phrases of ``nbytes`` audio bytes."""
+
+    def on_fleet_cache_evictions(self, count: int) -> None:
+        """``count`` phrases were evicted to stay within the byte bound."""
+
 
 class SafeHooks(MetricsHooks):
-    """Delegates to ``inner`` and never lets its exceptions out."""
+    """Delegates to ``inner`` and never lets its exceptions out.
+
+    The wrappers are built once, when the hooks are wrapped (one bound method per hook,
+    stored on the instance), so a call per audio chunk costs one function call and a ``try``;
+    a hook ``inner`` does not have (duck typing) is a no-op.
+    """
 
     def __init__(self, inner: MetricsHooks | None) -> None:
         self._inner = inner or MetricsHooks()
         self._reported: set[str] = set()
+        for name in dir(MetricsHooks):
+            if name.startswith("on_"):
+                setattr(self, name, self._guard(name, getattr(self._inner, name, None)))
 
-    def __getattribute__(self, name: str) -> Any:
-        if name.startswith("on_"):
-            target = getattr(object.__getattribute__(self, "_inner"), name, None)
-            reported: set[str] = object.__getattribute__(self, "_reported")
+    def _guard(self, name: str, target: Any) -> Any:
+        if target is None:
+            return _ignore
+        reported = self._reported
 
-            def call(*args: Any) -> None:
-                if target is None:  # a duck-typed hooks object without this method
-                    return
-                try:
-                    target(*args)
-                except Exception:
-                    if name not in reported:
-                        reported.add(name)
-                        log.exception("metrics hook %s failed (reported once)", name)
+        def call(*args: Any) -> None:
+            try:
+                target(*args)
+            except Exception:
+                if name not in reported:
+                    reported.add(name)
+                    log.exception("metrics hook %s failed (reported once)", name)
 
-            return call
-        return object.__getattribute__(self, name)
+        return call
+
+
+def _ignore(*_args: Any) -> None:
+    """A hook the wrapped object does not have."""

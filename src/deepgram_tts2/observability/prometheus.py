@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from deepgram_tts2.fleet.prometheus import FleetPrometheusHooks
 from deepgram_tts2.observability.hooks import MetricsHooks
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0)
@@ -92,6 +93,7 @@ class PrometheusHooks(MetricsHooks):
         self.warnings = Counter(
             PREFIX + "warnings", "Warnings from Deepgram by code.", ["code"], registry=r
         )
+        self.fleet = FleetPrometheusHooks(r)  # deepgram_tts2_fleet_* (docs/fleet.md)
         self.breaker.set(0)
         self.flush_budget.set(20)
         self._states: dict[int, str] = {}
@@ -154,6 +156,42 @@ class PrometheusHooks(MetricsHooks):
 
     def on_warning(self, code: str) -> None:
         self.warnings.labels(code=code if code in KNOWN_WARNINGS else "other").inc()
+
+    def on_fleet_leases(self, kind: str, held: int) -> None:
+        self.fleet.on_fleet_leases(kind, held)
+
+    def on_fleet_waiters(self, kind: str, waiting: int) -> None:
+        self.fleet.on_fleet_waiters(kind, waiting)
+
+    def on_fleet_budget(self, kind: str, in_use: int, limit: int) -> None:
+        self.fleet.on_fleet_budget(kind, in_use, limit)
+
+    def on_fleet_wait(self, kind: str, priority: str, seconds: float, outcome: str) -> None:
+        self.fleet.on_fleet_wait(kind, priority, seconds, outcome)
+
+    def on_fleet_throttled(self, kind: str) -> None:
+        self.fleet.on_fleet_throttled(kind)
+
+    def on_fleet_degraded(self, degraded: bool) -> None:
+        self.fleet.on_fleet_degraded(degraded)
+
+    def on_fleet_redis_error(self, component: str) -> None:
+        self.fleet.on_fleet_redis_error(component)
+
+    def on_fleet_leases_restored(self, kind: str, count: int) -> None:
+        self.fleet.on_fleet_leases_restored(kind, count)
+
+    def on_fleet_cache_lookup(self, outcome: str) -> None:
+        self.fleet.on_fleet_cache_lookup(outcome)
+
+    def on_fleet_cache_store(self, nbytes: int) -> None:
+        self.fleet.on_fleet_cache_store(nbytes)
+
+    def on_fleet_cache_size(self, nbytes: int, entries: int) -> None:
+        self.fleet.on_fleet_cache_size(nbytes, entries)
+
+    def on_fleet_cache_evictions(self, count: int) -> None:
+        self.fleet.on_fleet_cache_evictions(count)
 
 
 class FanOutHooks(MetricsHooks):

@@ -202,6 +202,15 @@ class RequestMachine:
             actions.append(CancelAcquire())
         return actions
 
+    def served_from_cache(self) -> list[Action]:
+        """The whole text was answered from the phrase cache: the request is complete, and
+        whatever it asked for (a socket, REST) is called off."""
+        if self.done or not self.ended or self._attempt is not None:
+            return []
+        undo: Action = CancelAcquire() if self._rest is None else CancelRest()
+        self._rest = None
+        return [*self._finish(EndReason.COMPLETED), undo]
+
     def on_turn_interrupted(self, spoken: str | None, remaining: str | None) -> list[Action]:
         """Flux: ``SpeechInterrupted`` for this turn, with what the listener heard."""
         if self.phase is not RequestPhase.INTERRUPTING:
