@@ -15,7 +15,7 @@ from deepgram_tts2 import DeepgramTTS, MetricsHooks
 from deepgram_tts2.client.events import AudioChunk, EndReason, Transport
 from deepgram_tts2.emulator.config import Pacing
 from tests.client.conftest import ClientFactory, Outcome, options_for, speak, tone_bytes
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, eventually
 from tests.fleet.conftest import RedisServer, redis_server  # noqa: F401 - the fixture
 
 PHRASE = "One moment please."
@@ -164,3 +164,16 @@ async def test_clients_sharing_a_redis_budget_never_exceed_the_project_limit(
     outcomes = await run_two_workers(emulator, fleet)
     assert [o.end.reason for o in outcomes] == [EndReason.COMPLETED] * 8
     assert rejected_429(emulator) == 0  # no handshake was refused for concurrency
+
+
+async def test_listed_phrases_are_prewarmed_at_start_up(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory()
+    hooks = Lookups()
+    fleet = {"cache": {"backend": "memory", "phrases": ["Hello, how can I help?"]}}
+    client = await client_factory(emulator, hooks=hooks, fleet=fleet)
+    await eventually(lambda: client.cache is not None and client.cache.stats().entries == 1)
+    outcome = await speak(client, "Hello, how can I help?")
+    assert outcome.end.transport is Transport.CACHE
+    assert (await speak(client, "Something else.")).end.transport is Transport.WEBSOCKET

@@ -95,7 +95,7 @@ class StreamDeps:
 _background: set[asyncio.Future[bool]] = set()  # cache stores under way (kept referenced)
 
 
-def _phrase_key(options: TTSOptions, text: str) -> PhraseKey:
+def phrase_key(options: TTSOptions, text: str) -> PhraseKey:
     """Everything that changes the audio of ``text`` (docs/fleet.md "cache keys")."""
     if options.generation == "v2":
         fmt = options.pcm_format
@@ -501,7 +501,7 @@ class SpeakStream:
         text = "".join(self._texts)
         if not self._cache_policy.cacheable(text):
             return False
-        key = _phrase_key(self._options, text)
+        key = phrase_key(self._options, text)
         hit = await cache.get(key)
         if hit is None:
             self._cache_writer = cache.writer(key)

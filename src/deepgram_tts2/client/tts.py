@@ -16,6 +16,7 @@ stream, closes every socket, task and pooled HTTP connection. Nothing is left ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,10 +25,18 @@ from types import TracebackType
 from deepgram_tts2 import timing
 from deepgram_tts2.client.pool import ConnectionInfo, ConnectionPool
 from deepgram_tts2.client.rest import RestClient
-from deepgram_tts2.client.stream import SpeakStream, StreamDeps, TransportMode, check_text
+from deepgram_tts2.client.stream import (
+    SpeakStream,
+    StreamDeps,
+    TransportMode,
+    check_text,
+    phrase_key,
+)
 from deepgram_tts2.events import AudioChunk, Error, SpeakEvent
 from deepgram_tts2.exceptions import ClientClosedError, InputError
+from deepgram_tts2.fleet.cache import CachePolicy
 from deepgram_tts2.fleet.factory import create_cache, create_governor
+from deepgram_tts2.fleet.prewarm import prewarm
 from deepgram_tts2.observability.hooks import MetricsHooks, SafeHooks
 from deepgram_tts2.observability.logs import register_secret
 from deepgram_tts2.observability.prometheus import FanOutHooks, PrometheusHooks
@@ -113,6 +122,7 @@ class DeepgramTTS:
         self._streams: set[SpeakStream] = set()
         self._started = False
         self._closed = False
+        self._prewarm: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -131,14 +141,37 @@ class DeepgramTTS:
         if self._metrics_server is not None:
             await self._metrics_server.start()
         await self.governor.start()  # never raises for an unreachable Redis (it degrades)
+        phrases = CachePolicy.from_options(self.options.fleet.cache).phrases
+        if self.cache is not None and phrases:
+            # Listed phrases are synthesised once at start-up, one at a time, in the background
+            # (docs/fleet.md "pre-warming"), so their first use is already a cache hit.
+            self._prewarm = asyncio.create_task(self._prewarm_phrases(sorted(phrases)))
         if self.options.transport != "rest":
             await self.pool.start()
+
+    async def _prewarm_phrases(self, phrases: list[str]) -> None:
+        cache = self.cache
+        assert cache is not None
+        await prewarm(
+            cache, phrases, lambda text: phrase_key(self.options, text), self._phrase_audio
+        )
+
+    async def _phrase_audio(self, text: str) -> AsyncIterator[bytes]:
+        async for event in self.synthesize_events(text):
+            if isinstance(event, AudioChunk):
+                yield event.data
+            elif isinstance(event, Error):
+                raise event.exception
 
     async def aclose(self) -> None:
         """End every stream, close every socket and task (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        if self._prewarm is not None:
+            self._prewarm.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prewarm
         await asyncio.gather(*(s.aclose() for s in list(self._streams)), return_exceptions=True)
         await self.pool.aclose()
         await self.rest.aclose()
