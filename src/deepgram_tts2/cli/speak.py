@@ -47,6 +47,7 @@ from deepgram_tts2.client.events import (
     Metric,
     Transport,
 )
+from deepgram_tts2.client.spread import SpreadStream
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.options import API_KEY_ENV, DEFAULT_URL
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Encoding
@@ -152,7 +153,7 @@ class _RunState:
     """Shared with the signal handler."""
 
     signal: int | None = None
-    stream: SpeakStream | None = None
+    stream: SpeakStream | SpreadStream | None = None
     stream_over: bool = False
     tasks: set[asyncio.Future[None]] = field(default_factory=set)
 
@@ -280,7 +281,10 @@ async def _speak(
             options = TTSOptions.create(**_option_args(args, key, url))
             tts = await stack.enter_async_context(DeepgramTTS(options))
             texts = _stdin_lines(loop) if from_stdin else _one(args.text)
-            await _run_stream(tts, texts, sink, args, state, result)
+            # A whole text longer than one socket's character budget is spread over several
+            # sockets at once, audio in order (library: DeepgramTTS.long_stream).
+            spread = not from_stdin and _long(args.text, options)
+            await _run_stream(tts, texts, sink, args, state, result, spread=spread)
             result.signal = state.signal
             # Settled before the client and the emulator close: a signal from here on is
             # ignored (state.stream_over), so a complete file is never lost to a late Ctrl-C.
@@ -298,6 +302,10 @@ async def _speak(
 
 async def _one(text: str) -> AsyncIterator[str]:
     yield text
+
+
+def _long(text: str, options: TTSOptions) -> bool:
+    return options.generation == "v1" and len(text) > options.limits.chars_per_window
 
 
 async def _stdin_lines(loop: asyncio.AbstractEventLoop) -> AsyncIterator[str]:
@@ -342,8 +350,10 @@ async def _run_stream(
     args: argparse.Namespace,
     state: _RunState,
     result: SpeakResult,
+    *,
+    spread: bool = False,
 ) -> None:
-    stream = tts.stream()
+    stream: SpeakStream | SpreadStream = tts.long_stream() if spread else tts.stream()
     state.stream = stream
     result.request_id = stream.request_id
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from types import TracebackType
 from deepgram_tts2 import timing
 from deepgram_tts2.client.pool import ConnectionInfo, ConnectionPool
 from deepgram_tts2.client.rest import RestClient
+from deepgram_tts2.client.spread import SpreadStream
 from deepgram_tts2.client.stream import (
     SpeakStream,
     StreamDeps,
@@ -205,16 +207,47 @@ class DeepgramTTS:
         Raises:
             ClientClosedError: after ``aclose()``.
         """
+        return self._open(request_id, transport, self._deps)
+
+    def _open(
+        self, request_id: str | None, transport: TransportMode | None, deps: StreamDeps
+    ) -> SpeakStream:
         if self._closed:
             raise ClientClosedError("the client is closed")
-        stream = SpeakStream(self._deps, request_id, transport=transport)
+        stream = SpeakStream(deps, request_id, transport=transport)
         self._streams.add(stream)
         stream.add_done_callback(self._streams.discard)
         return stream
 
+    def long_stream(
+        self, request_id: str | None = None, *, transport: TransportMode | None = None
+    ) -> SpreadStream:
+        """A request for a long text known in full (an article, a prompt): push it, ``end()``,
+        iterate. Its pieces are spoken on up to ``limits.pool_size`` sockets at once (each
+        within its own budget), audio in order (:mod:`deepgram_tts2.client.spread`). Pieces
+        waiting for their turn have no consumer deadline of their own.
+
+        Raises:
+            ClientClosedError: after ``aclose()``.
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        timeouts = self.options.timeouts.model_copy(update={"consumer_s": None})
+        piece_options = self.options.model_copy(update={"timeouts": timeouts})
+        deps = dataclasses.replace(self._deps, options=piece_options)
+        limits = self.options.limits
+        piece_chars = min(limits.max_speak_chars, limits.chars_per_window)
+        return SpreadStream(
+            lambda rid: self._open(rid, transport, deps), piece_chars, limits.pool_size, request_id
+        )
+
     async def speak(self, text: str, request_id: str | None = None) -> AsyncIterator[SpeakEvent]:
-        """Events of one complete text (WebSocket, with REST fallback)."""
-        stream = self.stream(request_id)
+        """Events of one complete text (WebSocket, with REST fallback). A text longer than one
+        socket's character budget is spread over several sockets (:meth:`long_stream`)."""
+        long = len(text) > self.options.limits.chars_per_window and self.options.generation == "v1"
+        stream: SpeakStream | SpreadStream = (
+            self.long_stream(request_id) if long else self.stream(request_id)
+        )
         try:
             await stream.push(text)
             await stream.end()
