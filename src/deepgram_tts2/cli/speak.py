@@ -101,7 +101,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--model",
         default=DEFAULT_CLIENT_MODEL,
-        help=f"voice: an Aura model (aura-2-*, /v1/speak) or a Flux one (flux-*, /v2/speak) (default: {DEFAULT_CLIENT_MODEL})",
+        help=(
+            "voice: an Aura model (aura-2-*, /v1/speak) or a Flux one (flux-*, /v2/speak) "
+            f"(default: {DEFAULT_CLIENT_MODEL})"
+        ),
     )
     parser.add_argument(
         "--encoding",
