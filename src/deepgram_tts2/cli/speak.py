@@ -278,10 +278,12 @@ async def _speak(
                 emulator = Emulator(EmulatorConfig(port=0, api_keys=(key,)))
                 await stack.enter_async_context(emulator)
                 url = emulator.ws_url
-                eprint(
-                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {url}"
-                )
             options = TTSOptions.create(**_option_args(args, key, url))
+            if embedded:
+                where = options.websocket_url
+                eprint(
+                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {where}"
+                )
             tts = await stack.enter_async_context(DeepgramTTS(options))
             texts = _stdin_lines(loop) if from_stdin else _one(args.text)
             # A whole text longer than one socket's character budget is spread over several
