@@ -280,9 +280,9 @@ async def _speak(
                 url = emulator.ws_url
             options = TTSOptions.create(**_option_args(args, key, url))
             if embedded:
-                where = options.websocket_url
+                at = options.websocket_url
                 eprint(
-                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {where}"
+                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {at}"
                 )
             tts = await stack.enter_async_context(DeepgramTTS(options))
             texts = _stdin_lines(loop) if from_stdin else _one(args.text)
