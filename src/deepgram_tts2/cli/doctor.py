@@ -25,6 +25,7 @@ from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, Metric
 from deepgram_tts2.compat import TimeoutErrors
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.options import API_KEY_ENV, DEFAULT_URL
+from deepgram_tts2.protocol.v1.models import DEFAULT_CLIENT_MODEL
 
 PROBE_TEXT = "Doctor check."
 _PLACEHOLDER_URL = "ws://127.0.0.1/v1/speak"
@@ -51,6 +52,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per step (default: 5)")
     parser.set_defaults(run=run)
+
+
+FLUX_CHECK_MODEL = "flux-alexis-en"  # the voice the doctor checks Flux with
 
 
 @dataclass
@@ -139,7 +143,27 @@ async def _diagnose(args: argparse.Namespace) -> list[Step]:
             rest = DeepgramTTS(TTSOptions.create(**rest_args))
             stack.push_async_callback(rest.aclose)
             _record(steps, await _check_synthesis(rest, "synthesis (rest)", args.timeout), hidden)
+            _record(steps, await _check_other_api(args, key, options, stack), hidden)
     return steps
+
+
+async def _check_other_api(
+    args: argparse.Namespace, key: str, options: TTSOptions, stack: contextlib.AsyncExitStack
+) -> Step:
+    """The other streaming API too (Flux /v2/speak for an Aura model, and the other way round).
+
+    Informational: a project without access to it still passes the doctor.
+    """
+    flux = options.generation == "v1"
+    model = FLUX_CHECK_MODEL if flux else DEFAULT_CLIENT_MODEL
+    name = "flux /v2/speak" if flux else "aura /v1/speak"
+    other = {**_option_args(args, key, options.base_url), "model": model}
+    tts = DeepgramTTS(TTSOptions.create(**other))
+    stack.push_async_callback(tts.aclose)
+    step = await _check_synthesis(tts, f"{name} ({model})", args.timeout)
+    if step.ok:
+        return step
+    return Step(step.name, True, f"not available (informational): {step.detail}")
 
 
 def _option_args(args: argparse.Namespace, api_key: str, url: str) -> dict[str, object]:
