@@ -10,28 +10,42 @@ events map 1:1 onto TEN messages::
     Metric(ttfb) -> metrics {"ttfb": ms}
     AudioChunk   -> dump write, usage counters, pcm_frame
     Error        -> error (AUTH: FATAL -1000 with vendor_info.code = HTTP status; else NON_FATAL)
-    AudioEnd     -> tts_audio_end (1 or 3), usage metrics, finish_request
+    AudioEnd     -> [error], tts_audio_end (1, or 3 after an error), usage metrics,
+                    finish_request
 
 ``tts_flush`` calls :meth:`cancel_tts`: the stream is interrupted (Deepgram ``Clear``), the
 request's forwarding stops at once, ``tts_audio_end`` reason 2 is sent and the dump closed.
-No Deepgram protocol knowledge lives here.
+When the extension is stopping (``on_stop`` also calls ``cancel_tts``, through the base's flush)
+the request is interrupted the same way but nothing is sent for it: the graph is going away.
+
+A dump file is created lazily, without following symlinks and without ever overwriting a file
+(``O_EXCL | O_NOFOLLOW``, mode 0600; a taken name gets a numeric suffix); a dump failure is
+reported once as a NON_FATAL error and the request goes on without its dump. No Deepgram
+protocol knowledge lives here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
-import pathlib
+import json
+import os
 import re
 import time
 from collections import OrderedDict
 from typing import Any
 
-from pydantic import ValidationError
 from ten_ai_base.const import LOG_CATEGORY_KEY_POINT, LOG_CATEGORY_VENDOR
-from ten_ai_base.message import ModuleError, ModuleErrorCode, ModuleErrorVendorInfo, ModuleType
-from ten_ai_base.struct import TTSAudioEndReason, TTSTextInput
+from ten_ai_base.message import (
+    ModuleError,
+    ModuleErrorCode,
+    ModuleErrorVendorInfo,
+    ModuleType,
+    TTSAudioEndReason,
+)
+from ten_ai_base.struct import TTSTextInput
 from ten_ai_base.tts2 import AsyncTTS2BaseExtension, RequestState
 from ten_runtime import AsyncTenEnv
 
@@ -47,21 +61,68 @@ from deepgram_tts2 import (
     SpeakStream,
 )
 
-from .config import DeepgramTTS2Config
+from .config import ConfigError, DeepgramTTS2Config, merge_properties
 
 VENDOR = "deepgram"
 DEFAULT_SAMPLE_RATE = 24000
+MAX_DUMP_SUFFIX = 100
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_DUMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
-def dump_file_name(request_id: str) -> str:
+def dump_file_name(request_id: str, suffix: int = 0) -> str:
     """A file name for ``request_id`` that cannot leave the dump directory.
 
-    Unsafe characters become ``_``; a short hash of the original id keeps distinct ids distinct.
+    Unsafe characters become ``_``; a short hash of the original id keeps distinct ids distinct;
+    ``suffix`` (when a name is already taken) is appended as ``_<n>``.
     """
     digest = hashlib.sha256(request_id.encode()).hexdigest()[:10]
     safe = _SAFE.sub("_", request_id).lstrip(".")[:80] or "request"
-    return f"{VENDOR}_dump_{safe}_{digest}.pcm"
+    tail = f"_{suffix}" if suffix else ""
+    return f"{VENDOR}_dump_{safe}_{digest}{tail}.pcm"
+
+
+def open_dump_file(directory: str, request_id: str) -> tuple[int, str]:
+    """Create a new dump file in ``directory``: never through a symlink, never over a file.
+
+    Returns:
+        The open file descriptor and the file's path.
+
+    Raises:
+        OSError: the file cannot be created.
+    """
+    for suffix in range(MAX_DUMP_SUFFIX):
+        path = os.path.join(directory, dump_file_name(request_id, suffix))
+        try:
+            return os.open(path, _DUMP_FLAGS, 0o600), path
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a symlink (O_NOFOLLOW): leave it, take another name
+                continue
+            raise
+    raise FileExistsError(errno.EEXIST, f"no free dump file name for request in {directory}")
+
+
+def prepare_dump_directory(path: str) -> str:
+    """The absolute dump directory, created (mode 0700) when missing.
+
+    Raises:
+        OSError: ``path`` is not a usable directory.
+    """
+    directory = os.path.abspath(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    if not os.path.isdir(directory):
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "not writable")
+    return directory
 
 
 class _Run:
@@ -75,7 +136,8 @@ class _Run:
         self.audio_bytes = 0
         self.first_audio_at: float | None = None
         self.cancelled = False
-        self.dump: Any = None  # an open binary file, created on the first audio
+        self.dump_fd: int | None = None
+        self.dump_failed = False
 
     def interval_ms(self) -> int:
         if self.first_audio_at is None:
@@ -90,8 +152,12 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
         super().__init__(name)
         self.config: DeepgramTTS2Config | None = None
         self.client: DeepgramTTS | None = None
+        self._properties: dict[str, Any] = {}
         self._run: _Run | None = None
         self._finished: OrderedDict[str, None] = OrderedDict()
+        self._stopping = False
+        self._dump_dir: str | None = None
+        self._dump_error_reported = False
 
     # -- TTS2 surface ------------------------------------------------------------------------
 
@@ -108,30 +174,60 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
 
     async def on_init(self, ten_env: AsyncTenEnv) -> None:
         await super().on_init(ten_env)
-        config_json, _ = await ten_env.get_property_to_json("")
         try:
-            config = DeepgramTTS2Config.model_validate_json(config_json or "{}")
-            config.update_params()
+            config_json, err = await ten_env.get_property_to_json("")
+            if err is not None:
+                raise ConfigError("the extension's properties could not be read")
+            config = DeepgramTTS2Config.from_properties(config_json)
+            self._properties = json.loads(config_json or "{}")
             self.config = config
             ten_env.log_info(f"config: {config.to_str()}", category=LOG_CATEGORY_KEY_POINT)
-            if not config.api_key:
-                raise ConfigurationError("the Deepgram API key (params.api_key) is missing")
-            self.client = await self._start_client(config)
-        except (ValidationError, ConfigurationError, ValueError) as exc:
-            message = f"Initialization failed: {_plain(exc)}"
-            ten_env.log_error(message, category=LOG_CATEGORY_KEY_POINT)
-            await self.send_tts_error("", _fatal(message, code=""))
+            if not config.key:
+                raise ConfigError("the Deepgram API key (params.api_key) is missing")
+            options = config.to_options()
+        except (ConfigError, ConfigurationError) as exc:
+            await self._init_failed(_plain(exc))
+            return
+        except Exception as exc:  # never let on_init raise: the runtime would exit
+            await self._init_failed(f"unexpected {type(exc).__name__} while reading the config")
+            return
+        await self._prepare_dump(config)
+        try:
+            client = DeepgramTTS(options)
+            await client.start()  # pre-warm; a connection failure surfaces on the first request
+        except Exception as exc:
+            await self._init_failed(f"the client could not start ({type(exc).__name__})")
+            return
+        self.client = client
+
+    async def _init_failed(self, reason: str) -> None:
+        message = f"Initialization failed: {reason}"
+        self.ten_env.log_error(message, category=LOG_CATEGORY_KEY_POINT)
+        await self.send_tts_error("", _fatal(message, code=""))
+
+    async def _prepare_dump(self, config: DeepgramTTS2Config) -> None:
+        self._dump_dir = None
+        if not config.dump:
+            return
+        try:
+            self._dump_dir = prepare_dump_directory(config.dump_path)
+        except OSError as exc:
+            self._dump_error_reported = True
+            await self._report_dump_failure(
+                "", f"dump_path is not a usable directory ({_why(exc)})"
+            )
 
     async def on_stop(self, ten_env: AsyncTenEnv) -> None:
+        # A request cancelled because the graph is stopping is not reported (no tts_audio_end):
+        # the base's on_stop flushes and calls cancel_tts, which checks this flag.
+        self._stopping = True
         await super().on_stop(ten_env)
+        run = self._run
+        if run is not None:  # not cancelled by the base (its state was already gone)
+            await self._abandon(run)
         if self.client is not None:
             await self.client.aclose()
             self.client = None
-
-    async def _start_client(self, config: DeepgramTTS2Config) -> DeepgramTTS:
-        client = DeepgramTTS(config.to_options())
-        await client.start()  # pre-warm; a failure surfaces on the first request
-        return client
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -172,7 +268,19 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
 
     async def _forward(self, run: _Run) -> None:
         """Turn the stream's events into TEN messages until the request ends."""
-        error: Error | None = None
+        try:
+            await self._forward_events(run)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must not wedge the queue: end the request
+            if run.cancelled:
+                return
+            self.ten_env.log_error(f"request {run.request_id} failed: {type(exc).__name__}")
+            error = _non_fatal(f"internal error ({type(exc).__name__})", code="")
+            await self._end(run, error)
+
+    async def _forward_events(self, run: _Run) -> None:
+        error: ModuleError | None = None
         async for event in run.stream:
             if run.cancelled:
                 return
@@ -187,7 +295,7 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
                     run.request_id, int(event.value), extra_metadata={"model": self._model()}
                 )
             elif isinstance(event, Error):
-                error = event
+                error = _module_error(event)
             elif isinstance(event, AudioEnd):
                 if event.reason is EndReason.INTERRUPTED:
                     return  # cancel_tts reports the interruption
@@ -196,12 +304,15 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
     async def _on_chunk(self, run: _Run, data: bytes) -> None:
         if run.cancelled:
             return
-        self._write_dump(run, data)
+        await self._write_dump(run, data)
         run.audio_bytes += len(data)
         self.metrics_add_recv_audio_chunks(data)
         await self.send_tts_audio_data(data)
 
-    async def _end(self, run: _Run, error: Error | None) -> None:
+    async def _end(self, run: _Run, error: ModuleError | None) -> None:
+        """Error first (if any), then start (if none yet), end, usage metrics, finish."""
+        if error is not None:
+            await self.send_tts_error(run.request_id, error)
         if not run.audio_started:
             await self.send_tts_audio_start(run.request_id)  # keeps start -> end ordering
         reason = TTSAudioEndReason.REQUEST_END if error is None else TTSAudioEndReason.ERROR
@@ -213,46 +324,62 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
         self._remember_finished(run.request_id)
         if self._run is run:
             self._run = None
-        module_error = None if error is None else _module_error(error)
-        await self.finish_request(
-            run.request_id,
-            reason=reason,
-            error=module_error,
-        )
+        await self.finish_request(run.request_id, reason=reason)
 
     async def _fail_unconfigured(self, request_id: str) -> None:
+        await self.send_tts_error(
+            request_id, _fatal("the extension is not configured: see the initialization error", "")
+        )
         await self.send_tts_audio_start(request_id)
         await self.send_tts_audio_end(request_id, 0, 0, reason=TTSAudioEndReason.ERROR)
         self._remember_finished(request_id)
-        await self.finish_request(
-            request_id,
-            reason=TTSAudioEndReason.ERROR,
-            error=_fatal("the extension is not configured: see the initialization error", ""),
-        )
+        await self.finish_request(request_id, reason=TTSAudioEndReason.ERROR)
 
-    # -- flush -------------------------------------------------------------------------------
+    # -- flush and stop ----------------------------------------------------------------------
 
     async def cancel_tts(self) -> None:
         run = self._run
         if run is None:
             return
+        if self._stopping:
+            await self._abandon(run)
+            return
+        await self._interrupt(run)
+        if not run.audio_started:  # interrupted before its audio: keep start -> end
+            await self.send_tts_audio_start(run.request_id)
+        await self.send_tts_audio_end(
+            run.request_id,
+            run.interval_ms(),
+            self._duration_ms(run.audio_bytes),
+            reason=TTSAudioEndReason.INTERRUPTED,
+        )
+        await self._release(run)
+
+    async def _interrupt(self, run: _Run) -> None:
+        """Stop the request's audio at once (Deepgram ``Clear``) and its forwarding task."""
         self._run = None
         run.cancelled = True
-        await run.stream.interrupt()  # Deepgram Clear; nothing more of this request is yielded
+        with contextlib.suppress(Exception):
+            await run.stream.interrupt()  # nothing more of this request is yielded
         if run.task is not None and run.task is not asyncio.current_task():
             run.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await run.task
-        if run.audio_started:
-            await self.send_tts_audio_end(
-                run.request_id,
-                run.interval_ms(),
-                self._duration_ms(run.audio_bytes),
-                reason=TTSAudioEndReason.INTERRUPTED,
-            )
+
+    async def _release(self, run: _Run) -> None:
         self._close_dump(run)
         self._remember_finished(run.request_id)
-        await run.stream.aclose()
+        with contextlib.suppress(Exception):
+            await run.stream.aclose()
+
+    async def _abandon(self, run: _Run) -> None:
+        """The graph is stopping: interrupt the request and send nothing for it."""
+        self.ten_env.log_info(
+            f"request {run.request_id} interrupted by on_stop (not reported)",
+            category=LOG_CATEGORY_KEY_POINT,
+        )
+        await self._interrupt(run)
+        await self._release(run)
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -262,28 +389,21 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
         Raises:
             ValueError: the new configuration is invalid (the base answers ERROR with it).
         """
-        if self.config is None:
-            base: dict[str, Any] = {}
-        else:
-            base = self.config.model_dump()
-            base["params"] = {
-                **{k: base[k] for k in ("api_key", "base_url", "model", "encoding", "sample_rate")},
-                **base["params"],
-            }
-        merged = {**base, **{k: v for k, v in configs.items() if k != "params"}}
-        merged["params"] = {**base.get("params", {}), **configs.get("params", {})}
         try:
-            config = DeepgramTTS2Config.model_validate(merged)
-            config.update_params()
-            if not config.api_key:
-                raise ConfigurationError("the Deepgram API key (params.api_key) is missing")
+            if not isinstance(configs, dict):
+                raise ConfigError("the configs must be a JSON object")
+            merged = merge_properties(self._properties, configs)
+            config = DeepgramTTS2Config.from_properties(merged)
+            if not config.key:
+                raise ConfigError("the Deepgram API key (params.api_key) is missing")
             options = config.to_options()
-        except (ValidationError, ConfigurationError) as exc:
+        except (ConfigError, ConfigurationError) as exc:
             raise ValueError(f"invalid configuration: {_plain(exc)}") from None
-        old_client, old_config = self.client, self.config
-        self.config = config
+        old_client = self.client
+        self._properties, self.config = merged, config
         self.ten_env.log_info(f"config: {config.to_str()}", category=LOG_CATEGORY_KEY_POINT)
-        if old_client is not None and old_config is not None and old_client.options == options:
+        await self._prepare_dump(config)
+        if old_client is not None and old_client.options == options:
             return
         new_client = DeepgramTTS(options)
         await new_client.start()
@@ -298,6 +418,39 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
                 await asyncio.shield(run.task)
         await client.aclose()
 
+    # -- dumps -------------------------------------------------------------------------------
+
+    async def _write_dump(self, run: _Run, data: bytes) -> None:
+        """Append ``data`` to the request's dump; any failure is reported once, then ignored."""
+        if self._dump_dir is None or run.dump_failed:
+            return
+        try:
+            if run.dump_fd is None:
+                run.dump_fd, _ = open_dump_file(self._dump_dir, run.request_id)
+            view = memoryview(data)
+            while view:
+                written = os.write(run.dump_fd, view)
+                view = view[written:]
+        except OSError as exc:
+            run.dump_failed = True
+            self._close_dump(run)
+            message = f"the dump of request {run.request_id} failed ({_why(exc)})"
+            if self._dump_error_reported:
+                self.ten_env.log_warn(message)
+                return
+            self._dump_error_reported = True
+            await self._report_dump_failure(run.request_id, message)
+
+    async def _report_dump_failure(self, request_id: str, message: str) -> None:
+        self.ten_env.log_warn(message, category=LOG_CATEGORY_KEY_POINT)
+        await self.send_tts_error(request_id, _non_fatal(f"{message}; audio is not dumped", ""))
+
+    def _close_dump(self, run: _Run) -> None:
+        if run.dump_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(run.dump_fd)
+            run.dump_fd = None
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _model(self) -> str:
@@ -306,24 +459,6 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
     def _duration_ms(self, nbytes: int) -> int:
         width = self.synthesize_audio_sample_width() * self.synthesize_audio_channels()
         return int(nbytes / (self.synthesize_audio_sample_rate() * width) * 1000)
-
-    def _write_dump(self, run: _Run, data: bytes) -> None:
-        if self.config is None or not self.config.dump:
-            return
-        if run.dump is None:
-            directory = pathlib.Path(self.config.dump_path).resolve()
-            directory.mkdir(parents=True, exist_ok=True)
-            path = (directory / dump_file_name(run.request_id)).resolve()
-            if path.parent != directory:  # defence in depth: the name is already safe
-                raise ValueError("dump path escapes dump_path")
-            run.dump = open(path, "ab")  # noqa: SIM115 - closed at the request's end
-        run.dump.write(data)
-
-    def _close_dump(self, run: _Run) -> None:
-        if run.dump is not None:
-            run.dump.flush()
-            run.dump.close()
-            run.dump = None
 
     def _remember_finished(self, request_id: str) -> None:
         self._finished[request_id] = None
@@ -335,10 +470,23 @@ def _plain(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
 def _fatal(message: str, code: str) -> ModuleError:
     return ModuleError(
         module=ModuleType.TTS,
         code=int(ModuleErrorCode.FATAL_ERROR.value),
+        message=message,
+        vendor_info=ModuleErrorVendorInfo(vendor=VENDOR, code=code, message=message),
+    )
+
+
+def _non_fatal(message: str, code: str) -> ModuleError:
+    return ModuleError(
+        module=ModuleType.TTS,
+        code=int(ModuleErrorCode.NON_FATAL_ERROR.value),
         message=message,
         vendor_info=ModuleErrorVendorInfo(vendor=VENDOR, code=code, message=message),
     )
@@ -349,14 +497,7 @@ def _module_error(error: Error) -> ModuleError:
     code = "" if error.code is None else str(error.code)
     if error.fatal:
         return _fatal(error.message, code)
-    return ModuleError(
-        module=ModuleType.TTS,
-        code=int(ModuleErrorCode.NON_FATAL_ERROR.value),
-        message=error.message,
-        vendor_info=ModuleErrorVendorInfo(
-            vendor=VENDOR, code=error.vendor_code or code, message=error.message
-        ),
-    )
+    return _non_fatal(error.message, error.vendor_code or code)
 
 
-__all__ = ["DeepgramTTS2Extension", "dump_file_name"]
+__all__ = ["DeepgramTTS2Extension", "dump_file_name", "open_dump_file", "prepare_dump_directory"]

@@ -114,9 +114,7 @@ class ConnectionPool:
         self._maintenance: asyncio.Task[None] | None = None
         self._governor = governor
         self._leases: dict[int, Lease] = {}  # id(connection) -> its governor lease
-        self._unwatch = (
-            governor.watch_pressure(self._on_pressure) if governor is not None else None
-        )
+        self._unwatch = governor.watch_pressure(self._on_pressure) if governor is not None else None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
