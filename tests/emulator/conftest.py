@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,3 +90,41 @@ SPEAK = {"type": "Speak", "text": "Hello from the emulator."}
 FLUSH = {"type": "Flush"}
 CLEAR = {"type": "Clear"}
 CLOSE = {"type": "Close"}
+
+
+# -- raw HTTP over a loopback socket (for requests no client library sends) -----------------
+
+
+@dataclass
+class RawConnection:
+    """A TCP connection to the emulator that writes bytes exactly as given."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def status(self) -> int:
+        """The status code of the response's first line (0 if the server closed instead)."""
+        line = await self.reader.readline()
+        return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def raw_connect(emulator: Emulator) -> RawConnection:
+    reader, writer = await asyncio.open_connection(emulator.host, emulator.port)
+    return RawConnection(reader, writer)
+
+
+def rest_head(body_length: int, key: str = TEST_KEY, query: str = "") -> bytes:
+    """Request line and headers of a REST ``POST /v1/speak`` whose body is sent separately."""
+    path = "/v1/speak" + (f"?{query}" if query else "")
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: emulator\r\nAuthorization: Token {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {body_length}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()

@@ -1,4 +1,5 @@
-"""Session rules: the server's effects and the client's ack matching and stale-audio fence."""
+"""Client session rules: ack matching and the stale-audio fence (server side:
+tests/protocol/v1/test_server_session.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 
 import pytest
 
-from deepgram_tts2.protocol.errors import CloseReason
 from deepgram_tts2.protocol.state import (
     TransitionError,
 )
@@ -38,16 +38,6 @@ from deepgram_tts2.protocol.v1.messages import (
     parse_server,
     serialize_client,
 )
-from deepgram_tts2.protocol.v1.server_session import (
-    CancelSynthesis,
-    CloseDrain,
-    CloseSocket,
-    SendControl,
-    ServerRules,
-    ServerSession,
-    ServerState,
-    Synthesize,
-)
 
 
 def speak(text: str) -> str:
@@ -57,99 +47,6 @@ def speak(text: str) -> str:
 FLUSH = serialize_client(Flush())
 CLEAR = serialize_client(Clear())
 CLOSE = serialize_client(Close())
-
-
-# -- server ---------------------------------------------------------------------------------
-
-
-def test_speaks_are_buffered_and_flushes_numbered_from_zero() -> None:
-    server = ServerSession(ServerRules(), now=0)
-    assert server.receive(speak("Hello "), 0) == []
-    assert server.receive(speak("world."), 0) == []
-    assert server.buffered_chars == 12
-    assert server.receive(FLUSH, 0) == [Synthesize(0, "Hello world.")]
-    assert server.receive(FLUSH, 0) == [Synthesize(1, "")]
-    assert server.accepted_flushes == 2
-
-
-def test_the_21st_flush_in_a_minute_gets_a_warning_and_keeps_the_text() -> None:
-    server = ServerSession(ServerRules(), now=0)
-    for i in range(20):
-        assert server.receive(FLUSH, float(i)) == [Synthesize(i, "")]
-    server.receive(speak("kept"), 20)
-    assert server.receive(FLUSH, 20) == [SendControl(EXCESSIVE_FLUSH)]
-    assert server.state is ServerState.OPEN
-    assert server.receive(FLUSH, 60.0) == [Synthesize(20, "kept")]
-
-
-def test_clear_cancels_and_acknowledges() -> None:
-    server = ServerSession(ServerRules(), now=0)
-    server.receive(speak("a"), 0)
-    server.receive(FLUSH, 0)
-    server.receive(speak("dropped"), 0)
-    assert server.receive(CLEAR, 0) == [CancelSynthesis(), SendControl(Cleared(0))]
-    assert server.buffered_chars == 0
-
-
-@pytest.mark.parametrize(
-    ("frame", "reason"),
-    [
-        (b"\x00", CloseReason.MESSAGE_0000),
-        ("{oops", CloseReason.DATA_0000),
-        ('{"type":"Reset"}', CloseReason.DATA_0000),
-        (speak("x" * 2001), CloseReason.BIG_0001),
-    ],
-)
-def test_violations_close_with_deepgrams_codes(frame: str | bytes, reason: CloseReason) -> None:
-    server = ServerSession(ServerRules(), now=0)
-    assert server.receive(frame, 0) == [CancelSynthesis(), CloseSocket(reason.close_code, reason)]
-    assert server.state is ServerState.CLOSED
-    assert server.receive(FLUSH, 0) == []
-
-
-def test_2000_characters_are_allowed_in_one_speak() -> None:
-    server = ServerSession(ServerRules(), now=0)
-    assert server.receive(speak("x" * 2000), 0) == []
-
-
-def test_character_budget_per_window_closes_with_data_0001() -> None:
-    server = ServerSession(ServerRules(), now=0)
-    assert server.receive(speak("x" * 2000), 0) == []
-    assert server.receive(speak("x" * 400), 1) == []
-    effects = server.receive(speak("x"), 2)
-    assert effects[-1] == CloseSocket(1008, CloseReason.DATA_0001)
-    fresh = ServerSession(ServerRules(), now=0)
-    fresh.receive(speak("x" * 2000), 0)
-    assert fresh.receive(speak("x" * 2000), 60) == []
-
-
-def test_lifetime_and_idle_limits() -> None:
-    server = ServerSession(ServerRules(lifetime_s=100, idle_timeout_s=10), now=0)
-    assert server.next_deadline() == 10
-    assert server.poll(9.9) == []
-    server.receive(speak("x"), 9)
-    assert server.next_deadline() == 19
-    assert server.poll(19)[-1] == CloseSocket(1011, CloseReason.NET_0001)
-    old = ServerSession(ServerRules(lifetime_s=100), now=0)
-    assert old.poll(99) == []
-    assert old.receive(FLUSH, 100)[-1] == CloseSocket(1011, CloseReason.NET_0003)
-    assert old.next_deadline() is None
-
-
-@pytest.mark.parametrize(
-    ("drain", "expected"),
-    [
-        (CloseDrain.NONE, [CancelSynthesis(), CloseSocket(1000, None, drain=False)]),
-        (CloseDrain.FLUSHED, [CloseSocket(1000, None, drain=True)]),
-        (CloseDrain.ALL, [Synthesize(0, "tail"), CloseSocket(1000, None, drain=True)]),
-    ],
-)
-def test_close_drain_modes(drain: CloseDrain, expected: list[object]) -> None:
-    server = ServerSession(ServerRules(close_drain=drain), now=0)
-    server.receive(speak("tail"), 0)
-    assert server.receive(CLOSE, 0) == expected
-    assert server.state is ServerState.DRAINING
-    assert server.receive(speak("late"), 0) == []
 
 
 # -- client ---------------------------------------------------------------------------------

@@ -1,10 +1,25 @@
-"""Deepgram-shaped error answers of the emulator (spec 1.3, 3.4)."""
+"""Deepgram-shaped error answers of the emulator (aura §1.3, §3.4)."""
 
 from __future__ import annotations
+
+import re
 
 from aiohttp import web
 
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_safe(text: str) -> str:
+    """``text`` as a header value: control characters and non-ASCII escaped (``\\r``, ``\\xe9``).
+
+    Error messages quote what the client sent (e.g. "unknown variant `lin\\r\\n...`"); a raw CR/LF
+    in a header is refused by aiohttp ("header injection") and the connection was dropped with no
+    answer at all (issue #11 item 8).
+    """
+    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    return escaped.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def error_response(
@@ -14,7 +29,10 @@ def error_response(
     request_id: str,
     retry_after_s: float | None = None,
 ) -> web.Response:
-    """A Deepgram-shaped error answer."""
+    """A Deepgram-shaped error answer: ``dg-request-id`` and ``dg-error`` headers and the legacy
+    ``{"err_code","err_msg","request_id"}`` body, the same message in both (aura §1.3), made
+    :func:`header_safe` in both so they stay equal."""
+    err_msg = header_safe(err_msg)
     headers = {
         rest_protocol.HEADER_REQUEST_ID: request_id,
         rest_protocol.HEADER_ERROR: err_msg,

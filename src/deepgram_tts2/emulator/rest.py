@@ -1,29 +1,88 @@
-"""REST ``POST /v1/speak`` of the emulator (spec section 3).
+"""REST ``POST /v1/speak`` of the emulator (aura §3).
 
-The body is streamed (``transfer-encoding: chunked``) while it is encoded: "you may begin
-playback as soon as the first byte arrives". Headers: ``content-type``, ``dg-request-id``,
-``dg-model-name``, ``dg-model-uuid``, ``dg-char-count``. Faults that apply: close (the body is
-cut short by aborting the connection), stall, slow drip (tiny chunks with pauses).
+The request body is read with Deepgram's 2 MB limit (413 ``PAYLOAD_TOO_LARGE`` in Deepgram's
+shape, aura §3.4, not aiohttp's plain-text one) and a read timeout. The answer is streamed
+(``transfer-encoding: chunked``) while it is encoded: "you may begin playback as soon as the
+first byte arrives". Headers: ``content-type``, ``dg-request-id``, ``dg-model-name``,
+``dg-model-uuid``, ``dg-char-count``. Faults that apply: close (the body is cut short by aborting
+the connection), stall, slow drip (tiny chunks with pauses). A client that goes away mid-answer
+costs one log line, not a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import numpy as np
 from aiohttp import web
 
+from deepgram_tts2.compat import TimeoutErrors
 from deepgram_tts2.emulator.codecs import StreamEncoder, UnsupportedEncodingError
 from deepgram_tts2.emulator.config import CloseConnection, EmulatorConfig, Stall
 from deepgram_tts2.emulator.faults import ConnectionFaults
 from deepgram_tts2.emulator.responses import error_response
-from deepgram_tts2.emulator.voices import VoiceEngine, synthesize
+from deepgram_tts2.emulator.voices import Samples, VoiceEngine, synthesize
 from deepgram_tts2.emulator.wsession import model_uuid
 from deepgram_tts2.protocol.audio import content_type
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
+from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES
+from deepgram_tts2.protocol.v1.server_session import has_lone_surrogate
 from deepgram_tts2.protocol.v1.url import Api, SpeakParams
 
+log = logging.getLogger("deepgram_tts2.emulator")
+
 CHUNK_SAMPLES = 2400
+
+# "Payload size exceeds limit of 2 MB." (aura §3.4)
+TOO_LARGE = rest_protocol.RestError(413, "PAYLOAD_TOO_LARGE", "Payload size exceeds limit of 2 MB.")
+# Text that is not Unicode (an unpaired surrogate escaped in the JSON) cannot be deserialised:
+# Deepgram's answer to an undecodable JSON body (aura §3.4; which of its two PAYLOAD_ERROR
+# wordings applies is inferred: a strict JSON parser fails on the escape, before any UTF-8 check).
+NOT_UNICODE = rest_protocol.RestError(
+    400,
+    "PAYLOAD_ERROR",
+    "Failed to deserialize JSON payload. "
+    "Please specify exactly one of `text` or `url` in the JSON body.",
+)
+# No documented Deepgram answer for a body that never arrives: the emulator's choice.
+BODY_TIMEOUT = rest_protocol.RestError(408, "REQUEST_TIMEOUT", "Request body not received in time.")
+
+
+async def read_text(
+    request: web.Request, config: EmulatorConfig, max_bytes: int = REST_MAX_BODY_BYTES
+) -> str | rest_protocol.RestError:
+    """The text of a REST request, or the error Deepgram answers. Never raises on bad input.
+
+    The body is read in pieces up to ``max_bytes`` (a larger ``Content-Length`` is refused
+    before reading), within ``config.header_timeout_s``.
+    """
+    if request.content_length is not None and request.content_length > max_bytes:
+        return TOO_LARGE
+    try:
+        body = await asyncio.wait_for(_read_limited(request, max_bytes), config.header_timeout_s)
+    except TimeoutErrors:
+        return BODY_TIMEOUT
+    if body is None:
+        return TOO_LARGE
+    text = rest_protocol.parse_request_body(
+        request.headers.get("Content-Type"), body, max_chars=config.rest_max_chars
+    )
+    if isinstance(text, str) and has_lone_surrogate(text):
+        return NOT_UNICODE
+    return text
+
+
+async def _read_limited(request: web.Request, max_bytes: int) -> bytes | None:
+    """The body, or None once it grows past ``max_bytes`` (the rest is left unread)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def stream_rest_response(
@@ -56,23 +115,36 @@ async def stream_rest_response(
     )
     response.enable_chunked_encoding()
     await asyncio.sleep(config.pacing.rest_first_byte_ms / 1000.0)
-    await response.prepare(request)
-    body = _Body(request, response, faults)
+    try:
+        await response.prepare(request)
+        await _stream_body(_Body(request, response, faults), encoder, samples, rate, config)
+    except ConnectionError:
+        log.info("REST client went away mid-answer", extra={"request_id": request_id})
+    return response
+
+
+async def _stream_body(
+    body: _Body,
+    encoder: StreamEncoder,
+    samples: Samples,
+    rate: int,
+    config: EmulatorConfig,
+) -> None:
+    """Write the encoded audio, paced at the real-time factor; stop if the body is cut."""
     await body.write(encoder.header())
     step = CHUNK_SAMPLES
-    pacing = config.pacing
+    rtf = config.pacing.realtime_factor
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     for offset in range(0, len(samples), step):
         chunk = np.ascontiguousarray(samples[offset : offset + step])
         if not await body.write(encoder.encode(chunk)):
-            return response
-        if pacing.realtime_factor > 0:
-            due = t0 + (offset + step) / rate / pacing.realtime_factor
+            return
+        if rtf > 0:
+            due = t0 + (offset + step) / rate / rtf
             await asyncio.sleep(max(0.0, due - loop.time()))
     if await body.write(encoder.finish()):
-        await response.write_eof()
-    return response
+        await body.response.write_eof()
 
 
 class _Body:

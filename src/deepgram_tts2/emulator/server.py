@@ -5,45 +5,51 @@ Routes:
 * ``GET /v1/speak`` with an upgrade: the streaming API (:mod:`.wsession`);
 * ``POST /v1/speak``: the REST API (:mod:`.rest`);
 * ``POST /_emulator/faults`` (a fault plan, JSON) and ``DELETE /_emulator/faults``;
+* ``GET`` / ``POST /_emulator/config`` (the switches of :data:`~.config.RUNTIME_FIELDS`);
 * ``GET /_emulator/health``.
 
 Before the upgrade (and before REST synthesis) it checks, in Deepgram's order: handshake
-faults, credentials (401), query parameters (400), per-key concurrency (429). Every response
-carries ``dg-request-id``; failures also ``dg-error`` and ``{"err_code","err_msg","request_id"}``
-(spec 1.3, 2.1). Keys are never logged.
+faults, credentials (401), query parameters (400), per-key and per-project concurrency (429,
+:mod:`.admission`). Every response carries ``dg-request-id``; failures also ``dg-error`` and
+``{"err_code","err_msg","request_id"}`` (aura §1.3, §2.1). Keys are never logged.
+
+The listener is guarded (:mod:`.guard`): request headers must arrive within
+``header_timeout_s`` and at most ``max_pending_connections`` may wait for theirs. With
+``worker`` set (``dgtts serve --workers N``) it binds with ``SO_REUSEPORT`` so N processes share
+one port, and every answer carries ``x-emulator-worker``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
-from deepgram_tts2.emulator.config import EmulatorConfig, FaultPlan, Pacing
+from deepgram_tts2.emulator.admission import ConcurrencyLimiter, Slot
+from deepgram_tts2.emulator.config import RUNTIME_FIELDS, EmulatorConfig, FaultPlan
 from deepgram_tts2.emulator.faults import ConnectionFaults, FaultRegistry
+from deepgram_tts2.emulator.guard import ConnectionGuard, guard_middleware
 from deepgram_tts2.emulator.metrics import EmulatorMetrics
+from deepgram_tts2.emulator.render_cache import RenderCache
 from deepgram_tts2.emulator.responses import error_response
-from deepgram_tts2.emulator.rest import stream_rest_response
+from deepgram_tts2.emulator.rest import read_text, stream_rest_response
 from deepgram_tts2.emulator.wsession import WsSession
 from deepgram_tts2.observability.server import MetricsServer
 from deepgram_tts2.protocol.audio import PcmFormat
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
 from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES
-from deepgram_tts2.protocol.v1.messages import WarningShape
-from deepgram_tts2.protocol.v1.server_session import (
-    CloseDrain,
-)
 from deepgram_tts2.protocol.v1.url import Api, QueryError, SpeakParams, parse_query
 
 log = logging.getLogger("deepgram_tts2.emulator")
@@ -58,6 +64,12 @@ _ERRORS = {
     503: ("Service Unavailable", "Please try again later"),
     400: ("Bad Request", "Bad Request"),
 }
+
+# Idle keep-alive connections between requests are closed after this (aiohttp's default is an
+# hour); a connection's first request has ``header_timeout_s`` instead (.guard).
+KEEPALIVE_TIMEOUT_S = 75.0
+LISTEN_BACKLOG = 1024  # load tests open hundreds of sockets at once (aiohttp's TCPSite: 128)
+WORKER_HEADER = "x-emulator-worker"
 
 
 def extract_credentials(request: web.Request) -> tuple[str | None, str | None]:
@@ -79,17 +91,26 @@ def extract_credentials(request: web.Request) -> tuple[str | None, str | None]:
 class Emulator:
     """A local Deepgram Aura ``/v1/speak`` server; see the module docstring."""
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, *, worker: int | None = None) -> None:
+        """Args:
+        config: the configuration (defaults: ``EmulatorConfig()``).
+        worker: this process's index among ``dgtts serve --workers N`` (binds with
+            ``SO_REUSEPORT``); None for a single emulator.
+        """
         self.config = config or EmulatorConfig()
         self.host = self.config.host
         self.port = self.config.port
+        self.worker = worker
         self.faults = FaultRegistry(self.config.faults)
         self.total_connections = 0
         self.metrics = EmulatorMetrics()
-        self._active: dict[str, Counter[str]] = {"websocket": Counter(), "rest": Counter()}
+        self.render_cache = RenderCache(self.config.render_cache_bytes)
+        self.limiter = ConcurrencyLimiter()
         self._sockets: set[web.WebSocketResponse] = set()
         self._transports: set[asyncio.Transport] = set()
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._guard: ConnectionGuard | None = None
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -106,7 +127,30 @@ class Emulator:
     @property
     def active_sessions(self) -> int:
         """Open WebSocket sessions."""
-        return sum(self._active["websocket"].values())
+        return self.limiter.active(Api.WEBSOCKET)
+
+    @property
+    def active_rest_requests(self) -> int:
+        """REST requests admitted and not yet answered."""
+        return self.limiter.active(Api.REST)
+
+    @property
+    def pending_connections(self) -> int:
+        """Connections that have not completed their request headers yet."""
+        return 0 if self._guard is None else self._guard.pending
+
+    def configure(self, **changes: Any) -> EmulatorConfig:
+        """Change switches of :data:`~.config.RUNTIME_FIELDS` for connections opened from now on.
+
+        Raises:
+            ValueError: for a field that cannot change at runtime (or a
+                ``pydantic.ValidationError`` for a bad value).
+        """
+        fixed = set(changes) - RUNTIME_FIELDS
+        if fixed:
+            raise ValueError(f"not settable at runtime: {', '.join(sorted(fixed))}")
+        self.config = EmulatorConfig.model_validate({**dict(self.config), **changes})
+        return self.config
 
     def set_faults(self, plan: FaultPlan) -> None:
         """Replace the active fault plan."""
@@ -123,25 +167,59 @@ class Emulator:
 
     async def start(self) -> None:
         """Bind and start serving (port 0 picks a free port)."""
-        app = web.Application(client_max_size=REST_MAX_BODY_BYTES + 1024)
+        loop = asyncio.get_running_loop()
+        self._guard = guard = ConnectionGuard(
+            loop, self.config.header_timeout_s, self.config.max_pending_connections
+        )
+        app = web.Application(
+            client_max_size=REST_MAX_BODY_BYTES + 1024,
+            middlewares=[guard_middleware(guard, self._internal_error)],
+        )
+        if self.worker is not None:
+            app.on_response_prepare.append(self._stamp_worker)
+        # -- routes: /v1/speak, then other APIs' installers, then the control routes --------
         app.router.add_get("/v1/speak", self._handle_ws)
         app.router.add_post("/v1/speak", self._handle_rest)
+        from deepgram_tts2.emulator.v2.routes import install_v2_routes  # Flux /v2/speak
+
+        install_v2_routes(app, self)
         app.router.add_post("/_emulator/faults", self._set_faults)
         app.router.add_delete("/_emulator/faults", self._clear_faults)
+        app.router.add_get("/_emulator/config", self._get_config)
+        app.router.add_post("/_emulator/config", self._set_config)
         app.router.add_get("/_emulator/health", self._health)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, keepalive_timeout=KEEPALIVE_TIMEOUT_S
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
-        await site.start()
-        address = self._runner.addresses[0]
-        self.port = int(address[1])
+        server = self._runner.server
+        assert server is not None
+
+        def protocol_factory() -> RequestHandler:  # aiohttp's web.Server is the factory
+            handler = server()
+            guard.opened(handler)
+            return handler
+
+        self._listener = await loop.create_server(
+            protocol_factory,
+            self.config.host,
+            self.config.port,
+            reuse_address=True,
+            reuse_port=True if self.worker is not None else None,
+            backlog=LISTEN_BACKLOG,
+        )
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("emulator listening", extra={"state": f"{self.host}:{self.port}"})
 
     async def stop(self, abort: bool = False) -> None:
         """Stop serving: close sockets with 1001 (or drop them when ``abort``)."""
         if self._runner is None:
             return
+        if self._listener is not None:
+            self._listener.close()  # no new connections
+        if self._guard is not None:
+            self._guard.close_all()
         if abort:
             self.drop_all()
         else:
@@ -150,6 +228,9 @@ class Emulator:
                     await ws.close(code=1001, message=b"server shutting down")
         await self._runner.cleanup()
         self._runner = None
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -167,8 +248,12 @@ class Emulator:
 
     async def _admit(
         self, request: web.Request, api: Api, request_id: str
-    ) -> tuple[ConnectionFaults, SpeakParams, str] | web.Response:
-        """Handshake checks shared by both APIs: faults, auth, parameters, concurrency."""
+    ) -> tuple[ConnectionFaults, SpeakParams, str, Slot] | web.Response:
+        """Handshake checks shared by both APIs: faults, auth, parameters, concurrency.
+
+        The concurrency slot is checked and taken with no await in between, before the body is
+        read (issue #11 item 6); the caller releases it.
+        """
         faults = self.faults.claim(api.value)
         self.metrics.connections.labels(api=api.value).inc()
         if faults.handshake_delay_s:
@@ -184,40 +269,40 @@ class Emulator:
                 reject.retry_after_s,
             )
         key, _ = extract_credentials(request)
-        if key is None or (self.config.api_keys and key not in self.config.api_keys):
+        config = self.config
+        if key is None or not config.accepts(key):
             return error_response(401, *_ERRORS[401], request_id)
-        params = parse_query(request.query.items(), api, self.config.require_known_model)
+        params = parse_query(request.query.items(), api, config.require_known_model)
         if isinstance(params, QueryError):
             return error_response(params.status, params.err_code, params.err_msg, request_id)
-        limit = (
-            self.config.max_concurrent_ws
-            if api is Api.WEBSOCKET
-            else self.config.max_concurrent_rest
-        )
-        if self._active[api.value][key] >= limit:
+        slot = self.limiter.try_acquire(config, api, key)
+        if slot is None:  # "new requests will receive a 429: Too Many Requests" (aura §2.6)
             return error_response(429, *_ERRORS[429], request_id)
-        return faults, params, key
+        return faults, params, key, slot
 
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         self.total_connections += 1
+        config = self.config  # one configuration for the whole session
         admitted = await self._admit(request, Api.WEBSOCKET, request_id)
         if isinstance(admitted, web.Response):
             self.metrics.rejections.labels(status=str(admitted.status)).inc()
             return admitted
-        faults, params, key = admitted
+        faults, params, _, slot = admitted
         _, echo = extract_credentials(request)
         ws = web.WebSocketResponse(
             protocols=(echo,) if echo else (),
             max_msg_size=4 * 1024 * 1024,
             heartbeat=None,
+            compress=config.permessage_deflate,  # RFC 7692 offer accepted or not (docs)
         )
         ws.headers[rest_protocol.HEADER_REQUEST_ID] = request_id
         if not ws.can_prepare(request).ok:
+            slot.release()
             return error_response(400, "Bad Request", "Expected a WebSocket upgrade.", request_id)
-        self._active["websocket"][key] += 1
         self.metrics.sessions.inc()
         transport = request.transport
+        session: WsSession | None = None
         try:
             await ws.prepare(request)
             self._sockets.add(ws)
@@ -228,12 +313,14 @@ class Emulator:
                 params.effective_sample_rate(Api.WEBSOCKET),
             )
             log.info("session open", extra={"request_id": request_id, "transport": "websocket"})
-            session = WsSession(ws, request, self.config, params.model, fmt, request_id, faults)
+            session = WsSession(
+                ws, request, config, params.model, fmt, request_id, faults, self.render_cache
+            )
             await session.run()
         finally:
-            self._active["websocket"][key] -= 1
+            slot.release()
             self.metrics.sessions.dec()
-            if "session" in locals():
+            if session is not None:
                 self.metrics.audio_bytes.labels(api="websocket").inc(session.audio_sent)
                 if ws.close_code is not None:
                     self.metrics.closes.labels(code=str(ws.close_code)).inc()
@@ -246,29 +333,30 @@ class Emulator:
     async def _handle_rest(self, request: web.Request) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         self.total_connections += 1
+        config = self.config
         admitted = await self._admit(request, Api.REST, request_id)
         if isinstance(admitted, web.Response):
             self.metrics.rejections.labels(status=str(admitted.status)).inc()
             return admitted
-        faults, params, key = admitted
-        body = await request.read()
-        text = rest_protocol.parse_request_body(
-            request.headers.get("Content-Type"), body, max_chars=self.config.rest_max_chars
-        )
-        if isinstance(text, rest_protocol.RestError):
-            return error_response(text.status, text.err_code, text.err_msg, request_id)
-        self._active["rest"][key] += 1
+        faults, params, _, slot = admitted
         transport = request.transport
         if transport is not None:
             self._transports.add(transport)
         try:
-            return await stream_rest_response(
-                request, self.config, params, text, request_id, faults
-            )
+            text = await read_text(request, config)
+            if isinstance(text, rest_protocol.RestError):
+                return error_response(text.status, text.err_code, text.err_msg, request_id)
+            return await stream_rest_response(request, config, params, text, request_id, faults)
         finally:
-            self._active["rest"][key] -= 1
+            slot.release()
             if transport is not None:
                 self._transports.discard(transport)
+
+    def _internal_error(self) -> web.Response:
+        return error_response(500, *_ERRORS[500], str(uuid.uuid4()))
+
+    async def _stamp_worker(self, _request: web.Request, response: web.StreamResponse) -> None:
+        response.headers[WORKER_HEADER] = f"{self.worker}"
 
     async def _set_faults(self, request: web.Request) -> web.Response:
         try:
@@ -286,9 +374,32 @@ class Emulator:
         body = generate_latest(self.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def _get_config(self, _request: web.Request) -> web.Response:
+        return web.json_response(self._runtime_switches())
+
+    async def _set_config(self, request: web.Request) -> web.Response:
+        try:
+            changes = json.loads(await request.read())
+            if not isinstance(changes, dict):
+                raise ValueError("expected a JSON object of switches")
+            self.configure(**changes)
+        except (ValueError, ValidationError) as exc:  # ValidationError is a ValueError
+            return web.json_response({"error": " ".join(str(exc).split())}, status=400)
+        return web.json_response(self._runtime_switches())
+
+    def _runtime_switches(self) -> dict[str, Any]:
+        dumped = self.config.model_dump(mode="json")
+        return {name: dumped[name] for name in sorted(RUNTIME_FIELDS)}
+
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response(
-            {"status": "ok", "sessions": self.active_sessions, "faults": len(self.faults.active())}
+            {
+                "status": "ok",
+                "sessions": self.active_sessions,
+                "faults": len(self.faults.active()),
+                "worker": self.worker,
+                "pid": os.getpid(),
+            }
         )
 
 
@@ -297,14 +408,19 @@ async def serve(
     *,
     ready: Callable[[Emulator], None] | None = None,
     metrics_port: int | None = None,
+    worker: int | None = None,
 ) -> None:
-    """Run an emulator until SIGINT or SIGTERM, then shut it down cleanly."""
+    """Run an emulator until SIGINT or SIGTERM, then shut it down cleanly.
+
+    Args:
+        worker: this process's index under ``dgtts serve --workers N`` (see :class:`Emulator`).
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Emulator(config) as emulator:
+    async with Emulator(config, worker=worker) as emulator:
         metrics = None
         if metrics_port is not None:
             metrics = MetricsServer(emulator.metrics.registry, host=config.host, port=metrics_port)
@@ -316,88 +432,3 @@ async def serve(
         finally:
             if metrics is not None:
                 await metrics.stop()
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``dgtts serve`` (defaults in docs/emulator.md)."""
-    d = EmulatorConfig()
-    p = Pacing()
-    add = parser.add_argument
-    add("--host", default=d.host, help=f"address to bind ({d.host})")
-    add("--port", type=int, default=d.port, help=f"port ({d.port}; 0 = any free port)")
-    add(
-        "--api-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="accepted key (repeatable; none given = any non-empty key)",
-    )
-    add("--voice-engine", choices=["espeak", "tone"], default=d.voice_engine)
-    add("--faults", metavar="PLAN.json", help="fault plan applied from the start")
-    add("--instant", action="store_true", help="no pacing delays at all")
-    add("--first-audio-ms", type=float, default=p.first_audio_ms)
-    add("--per-char-ms", type=float, default=p.per_char_ms)
-    add("--chunk-ms", type=float, default=p.chunk_ms)
-    add(
-        "--realtime-factor",
-        type=float,
-        default=p.realtime_factor,
-        help="audio seconds per wall second (0 = as fast as possible)",
-    )
-    add("--rest-first-byte-ms", type=float, default=p.rest_first_byte_ms)
-    add("--lifetime-s", type=float, default=d.lifetime_s)
-    add("--idle-timeout-s", type=float, default=None)
-    add("--max-concurrent-ws", type=int, default=d.max_concurrent_ws)
-    add("--max-concurrent-rest", type=int, default=d.max_concurrent_rest)
-    add("--flushes-per-window", type=int, default=d.flushes_per_window)
-    add("--chars-per-window", type=int, default=d.chars_per_window)
-    add("--warning-shape", choices=[s.value for s in WarningShape], default=d.warning_shape.value)
-    add("--prose-close-reasons", action="store_true")
-    add("--close-drain", choices=[c.value for c in CloseDrain], default=d.close_drain.value)
-    add(
-        "--metrics-port",
-        type=int,
-        default=None,
-        help="also serve /metrics, /healthz, /readyz on this port (the emulator's own metrics "
-        "are always at /metrics on the main port)",
-    )
-
-
-def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
-    """Build the configuration from parsed ``dgtts serve`` arguments.
-
-    Raises:
-        ValueError / pydantic.ValidationError / OSError: bad values or an unreadable plan.
-    """
-    plan = FaultPlan()
-    if ns.faults:
-        with open(ns.faults, encoding="utf-8") as handle:
-            plan = FaultPlan.model_validate(json.load(handle))
-    pacing = (
-        Pacing.instant()
-        if ns.instant
-        else Pacing(
-            first_audio_ms=ns.first_audio_ms,
-            per_char_ms=ns.per_char_ms,
-            chunk_ms=ns.chunk_ms,
-            realtime_factor=ns.realtime_factor,
-            rest_first_byte_ms=ns.rest_first_byte_ms,
-        )
-    )
-    return EmulatorConfig(
-        host=ns.host,
-        port=ns.port,
-        api_keys=tuple(ns.api_key),
-        voice_engine=ns.voice_engine,
-        pacing=pacing,
-        max_concurrent_ws=ns.max_concurrent_ws,
-        max_concurrent_rest=ns.max_concurrent_rest,
-        warning_shape=WarningShape(ns.warning_shape),
-        prose_close_reasons=ns.prose_close_reasons,
-        flushes_per_window=ns.flushes_per_window,
-        chars_per_window=ns.chars_per_window,
-        lifetime_s=ns.lifetime_s,
-        idle_timeout_s=ns.idle_timeout_s,
-        close_drain=CloseDrain(ns.close_drain),
-        faults=plan,
-    )

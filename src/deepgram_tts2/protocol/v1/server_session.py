@@ -3,11 +3,18 @@
 :class:`ServerSession` says what Deepgram does with each client frame (aura §2.3, §2.5, §2.6,
 §2.7), expressed as *effects* for an I/O layer to carry out. It reads no clock and touches no
 socket; time is passed in as monotonic seconds.
+
+Where Deepgram's behaviour is undocumented (aura §10), :class:`ServerRules` has a switch whose
+default is the emulator's long-standing reading: what ``Cleared.sequence_id`` counts
+(:class:`ClearId`), whether a blank Flush is acknowledged (:class:`EmptyFlush`), what Close does
+with pending text (:class:`CloseDrain`) and whether synthesis starts before a Flush
+(:class:`SynthesisStart`).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from deepgram_tts2.compat import StrEnum
@@ -82,9 +89,47 @@ class CloseDrain(StrEnum):
     ALL = "all"
 
 
+class ClearId(StrEnum):
+    """What ``Cleared.sequence_id`` counts (aura §2.4.4: "[uncertain] ... own counter? last
+    flush id?").
+
+    ``last_flush`` (default): the id of the last accepted flush (0 before any); Clear takes no id.
+    ``own``: Clear consumes the next id itself, so ``Cleared`` carries it and later ``Flushed``
+    ids skip one.
+    """
+
+    LAST_FLUSH = "last_flush"
+    OWN = "own"
+
+
+class EmptyFlush(StrEnum):
+    """What a Flush of a blank (empty or whitespace-only) buffer gets (aura §2.4.3: "not
+    documented [uncertain]").
+
+    ``acked`` (default): a ``Flushed`` with no audio, like any accepted flush. ``ignored``: no
+    answer at all; it takes no sequence id and does not count against the flush budget.
+    """
+
+    ACKED = "acked"
+    IGNORED = "ignored"
+
+
+class SynthesisStart(StrEnum):
+    """When synthesis starts (aura §2.5.1 item 3: "emulators should default to 'only on Flush'").
+
+    ``flush`` (default): audio only for flushed text. ``sentence``: once the buffer holds
+    ``synthesis_start_chars`` characters, the text up to its last sentence end is synthesised at
+    once, without an ack; the next accepted Flush's ``Flushed`` follows all of it.
+    """
+
+    FLUSH = "flush"
+    SENTENCE = "sentence"
+
+
 @dataclass(frozen=True)
 class ServerRules:
-    """The limits a server session enforces; defaults are Deepgram's (spec 2.6)."""
+    """The limits a server session enforces (defaults are Deepgram's, aura §2.6) and the
+    switches for its undocumented behaviour (defaults: the emulator's reading, aura §10)."""
 
     max_speak_chars: int = MAX_SPEAK_CHARS
     chars_per_window: int = CHARS_PER_WINDOW
@@ -93,6 +138,10 @@ class ServerRules:
     lifetime_s: float = CONNECTION_LIFETIME_S
     idle_timeout_s: float | None = None
     close_drain: CloseDrain = CloseDrain.FLUSHED
+    clear_id: ClearId = ClearId.LAST_FLUSH
+    empty_flush: EmptyFlush = EmptyFlush.ACKED
+    synthesis_start: SynthesisStart = SynthesisStart.FLUSH
+    synthesis_start_chars: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +160,14 @@ class Synthesize:
 
 
 @dataclass(frozen=True, slots=True)
+class SynthesizeAhead:
+    """Produce the audio of ``text`` now, before any Flush, with no ``Flushed`` of its own
+    (``SynthesisStart.SENTENCE``); it belongs to the flush that follows."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class CancelSynthesis:
     """Stop all queued and running synthesis at once (Clear)."""
 
@@ -124,7 +181,22 @@ class CloseSocket:
     drain: bool = False
 
 
-ServerEffect = SendControl | Synthesize | CancelSynthesis | CloseSocket
+ServerEffect = SendControl | Synthesize | SynthesizeAhead | CancelSynthesis | CloseSocket
+
+# A str decoded from JSON holds a surrogate code point only when the JSON escaped half of a pair
+# (``"\ud800"``): valid pairs decode to one character. Such text is not Unicode, so it cannot be
+# encoded, synthesised or answered (RFC 8259 §8.2 "unpaired surrogates"; strict parsers reject
+# it, and Deepgram's "[Failed to decode ...]" family covers undecodable input, aura §2.2, §3.4).
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+# Sentence ends for SynthesisStart.SENTENCE: . ! ? ... (closing quotes/brackets allowed) followed
+# by whitespace, or a CJK full stop, exclamation or question mark (no space follows those).
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|[\u3002\uff01\uff1f]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds an unpaired UTF-16 surrogate (it is not valid Unicode)."""
+    return _LONE_SURROGATE.search(text) is not None
 
 
 class ServerSession:
@@ -140,6 +212,7 @@ class ServerSession:
         self.opened_at = now
         self.last_activity = now
         self._buffer: list[str] = []
+        self._spoken_since_flush = False  # non-blank text since the last accepted flush
         self._chars = SlidingWindow(rules.chars_per_window, rules.window_s)
         self._flushes = SlidingWindow(rules.flushes_per_window, rules.window_s)
         self._next_sequence = 0
@@ -147,12 +220,12 @@ class ServerSession:
 
     @property
     def buffered_chars(self) -> int:
-        """Characters received and not yet flushed or cleared."""
+        """Characters received and not yet flushed, synthesised ahead or cleared."""
         return sum(len(t) for t in self._buffer)
 
     @property
     def accepted_flushes(self) -> int:
-        """Flushes accepted so far (the next ``Flushed`` id)."""
+        """Sequence ids handed out so far (the next id); with ``ClearId.OWN`` Clears count."""
         return self._next_sequence
 
     def receive(self, frame: str | bytes, now: float) -> list[ServerEffect]:
@@ -174,14 +247,15 @@ class ServerSession:
         if isinstance(message, Flush):
             return self._flush(now)
         if isinstance(message, Clear):
-            self.state = SERVER_TABLE.next(self.state, ServerEvent.CLEAR)
-            self._buffer.clear()
-            seq = max(self._next_sequence - 1, 0)
-            return [CancelSynthesis(), SendControl(Cleared(seq))]
+            return self._clear()
         return self._close()
 
     def _speak(self, text: str, now: float) -> list[ServerEffect]:
-        # "2001 characters or more ... you will receive an error" -> 1009 BIG-0001 (spec 2.6)
+        # Text that is not Unicode cannot be a valid command: "Input message isn't recognized
+        # as a valid command" -> 1008 DATA-0000 (aura §2.2, §2.7), checked first as a parser would.
+        if has_lone_surrogate(text):
+            return self._fatal(CloseReason.DATA_0000)
+        # "2001 characters or more ... you will receive an error" -> 1009 BIG-0001 (aura §2.6)
         if len(text) > self.rules.max_speak_chars:
             return self._fatal(CloseReason.BIG_0001)
         # "2400 characters per minute, counted on all characters sent" -> 1008 DATA-0001
@@ -190,20 +264,55 @@ class ServerSession:
         self._chars.take(len(text), now)
         self.state = SERVER_TABLE.next(self.state, ServerEvent.SPEAK)
         self._buffer.append(text)
-        return []
+        self._spoken_since_flush = self._spoken_since_flush or bool(text.strip())
+        return self._synthesize_ahead()
+
+    def _synthesize_ahead(self) -> list[ServerEffect]:
+        """``SynthesisStart.SENTENCE``: synthesise up to the last sentence end once enough is
+        buffered (aura §2.5.1 item 3 leaves open whether Deepgram ever does)."""
+        rules = self.rules
+        if rules.synthesis_start is not SynthesisStart.SENTENCE:
+            return []
+        if self.buffered_chars < rules.synthesis_start_chars:
+            return []
+        text = "".join(self._buffer)
+        cut = 0
+        for match in _SENTENCE_END.finditer(text):
+            cut = match.end()
+        if cut == 0:
+            return []
+        self._buffer = [text[cut:]] if cut < len(text) else []
+        return [SynthesizeAhead(text[:cut])]
 
     def _flush(self, now: float) -> list[ServerEffect]:
         self.state = SERVER_TABLE.next(self.state, ServerEvent.FLUSH)
+        if not self._spoken_since_flush and self.rules.empty_flush is EmptyFlush.IGNORED:
+            self._buffer.clear()  # blank: nothing to say, nothing answered
+            return []
         # "20 per 60 s ... Warning EXCESSIVE_FLUSH; that Flush gets no Flushed and no sequence
-        # id; socket stays open" - the text stays buffered (spec 2.6, emulator choice).
+        # id; socket stays open" - the text stays buffered (aura §2.6, emulator choice).
         if not self._flushes.fits(1, now):
             return [SendControl(EXCESSIVE_FLUSH)]
         self._flushes.take(1, now)
-        seq = self._next_sequence
-        self._next_sequence += 1
         text = "".join(self._buffer)
         self._buffer.clear()
-        return [Synthesize(seq, text)]
+        self._spoken_since_flush = False
+        return [Synthesize(self._take_sequence_id(), text)]
+
+    def _clear(self) -> list[ServerEffect]:
+        self.state = SERVER_TABLE.next(self.state, ServerEvent.CLEAR)
+        self._buffer.clear()
+        self._spoken_since_flush = False
+        if self.rules.clear_id is ClearId.OWN:
+            seq = self._take_sequence_id()
+        else:
+            seq = max(self._next_sequence - 1, 0)
+        return [CancelSynthesis(), SendControl(Cleared(seq))]
+
+    def _take_sequence_id(self) -> int:
+        seq = self._next_sequence
+        self._next_sequence += 1
+        return seq
 
     def _close(self) -> list[ServerEffect]:
         self.state = SERVER_TABLE.next(self.state, ServerEvent.CLOSE)
@@ -212,9 +321,9 @@ class ServerSession:
         if drain is CloseDrain.NONE:
             effects.append(CancelSynthesis())
         elif drain is CloseDrain.ALL and self._buffer:
-            seq = self._next_sequence
-            self._next_sequence += 1
-            effects.append(Synthesize(seq, "".join(self._buffer)))
+            skip = not self._spoken_since_flush and self.rules.empty_flush is EmptyFlush.IGNORED
+            if not skip:
+                effects.append(Synthesize(self._take_sequence_id(), "".join(self._buffer)))
         self._buffer.clear()
         effects.append(CloseSocket(1000, None, drain=drain is not CloseDrain.NONE))
         return effects
