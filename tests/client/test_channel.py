@@ -111,3 +111,24 @@ async def test_interrupt_keeps_an_announcement_already_under_way() -> None:
     channel.finish(end(EndReason.INTERRUPTED), discard_audio=True)
     assert isinstance(await channel.get(), Metric)
     assert isinstance(await channel.get(), AudioEnd)
+
+
+async def test_a_cut_after_the_end_drops_audio_and_turns_completed_into_interrupted() -> None:
+    channel = EventChannel(64)
+    channel.put(chunk(10))
+    channel.finish(end())
+    assert channel.cut()
+    final = await channel.get()
+    assert isinstance(final, AudioEnd)
+    assert final.reason is EndReason.INTERRUPTED
+    assert channel.dropped_bytes == 10
+
+
+async def test_a_cut_keeps_an_error_end() -> None:
+    channel = EventChannel(64)
+    channel.put(chunk(10))
+    channel.finish(end(EndReason.ERROR))
+    channel.cut()
+    final = await channel.get()
+    assert isinstance(final, AudioEnd)
+    assert final.reason is EndReason.ERROR

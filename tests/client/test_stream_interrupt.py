@@ -188,3 +188,22 @@ async def test_late_flushed_after_clear_does_not_end_the_next_request_early(
             "And it has two sentences."
         )
     assert emulator.total_connections == 1
+
+
+async def test_an_interrupt_after_completion_but_before_the_audio_was_taken_drops_it(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    """A barge-in while audio is still queued: nothing more is yielded, whatever the server
+    already finished (the race the fault matrix found under load)."""
+    emulator = await emulator_factory(pacing=Pacing.instant())
+    client = await client_factory(emulator)
+    stream = client.stream()
+    await stream.push(LONG)
+    await stream.end()
+    first = await anext(stream)  # AudioStart
+    await eventually(lambda: stream.done)  # the request completed, all audio queued
+    await stream.interrupt()
+    rest = [first, *[e async for e in stream]]
+    assert [type(e).__name__ for e in rest][-1] == "AudioEnd"
+    assert not any(isinstance(e, AudioChunk) for e in rest)
+    assert rest[-1].reason is EndReason.INTERRUPTED  # type: ignore[union-attr]

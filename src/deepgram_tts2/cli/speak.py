@@ -45,6 +45,7 @@ from deepgram_tts2.client.events import (
     EndReason,
     Error,
     Metric,
+    SpeakEvent,
     Transport,
 )
 from deepgram_tts2.client.spread import SpreadStream
@@ -77,6 +78,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"Without ${API_KEY_ENV} and --url, an embedded emulator speaks offline. "
         "Exit codes and what a failed or interrupted run leaves: docs/cli.md.",
     )
+    _input_and_output(parser)
+    _voice_and_format(parser)
+    _endpoint(parser)
+    parser.set_defaults(run=run)
+
+
+def _input_and_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "text", nargs="?", help="text to speak; '-' reads stdin line by line (like --stdin)"
     )
@@ -99,6 +107,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"output format (default: raw for {'/'.join(RAW_SUFFIXES)} file names, else wav)",
     )
     parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object of results: on stdout, or on stderr when the audio goes "
+        "to stdout (default: off)",
+    )
+
+
+def _voice_and_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--model",
         default=DEFAULT_CLIENT_MODEL,
         help=(
@@ -113,6 +130,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="audio encoding: linear16 = 16-bit PCM, mulaw/alaw = 8-bit G.711 (default: linear16)",
     )
     parser.add_argument("--sample-rate", type=int, default=None, help=_rates_help())
+
+
+def _endpoint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url",
         default=None,
@@ -128,13 +148,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="auto",
         help="auto = WebSocket, REST when the socket is unavailable (default: auto)",
     )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object of results: on stdout, or on stderr when the audio goes "
-        "to stdout (default: off)",
-    )
-    parser.set_defaults(run=run)
 
 
 @dataclass
@@ -378,40 +391,8 @@ async def _run_stream(
             state.tasks.add(asyncio.ensure_future(stream.interrupt()))  # do not wait forever
 
     producer.add_done_callback(stop_if_failed)
-    first_audio_at: float | None = None
-    write: Callable[[bytes], object] = sink.write
     try:
-        with ProgressLine(enabled=sys.stderr.isatty() and not args.json) as line:
-            async for event in stream:
-                if isinstance(event, AudioChunk):
-                    try:
-                        if sink.may_block:
-                            await asyncio.to_thread(write, event.data)
-                        else:
-                            write(event.data)
-                    except OutputError as exc:
-                        result.output_error = exc
-                        break
-                    now = time.monotonic()
-                    if first_audio_at is None:
-                        first_audio_at = now
-                    line.update(
-                        estimate(
-                            audio_s=sink.audio_s,
-                            chars=result.chars,
-                            audio_elapsed_s=now - first_audio_at,
-                        )
-                    )
-                elif isinstance(event, AudioStart):
-                    result.transport = event.transport.value
-                elif isinstance(event, Metric) and event.name == "ttfb":
-                    result.ttfb_ms = event.value
-                elif isinstance(event, Error):
-                    result.error = event
-                elif isinstance(event, AudioEnd):
-                    result.end = event
-                    if event.transport is not None:
-                        result.transport = event.transport.value
+        await _consume(stream, sink, args, result)
     finally:
         state.stream_over = True
         if not producer.done():
@@ -419,6 +400,63 @@ async def _run_stream(
         with contextlib.suppress(asyncio.CancelledError):
             await producer
         await stream.aclose()
+
+
+@dataclass
+class _Verdict:
+    """What a run comes to: the exit code, the lines to print, the error for ``--json``."""
+
+    code: int = ExitCode.OK
+    lines: list[str] = field(default_factory=list)
+    error_text: str | None = None
+
+
+async def _consume(
+    stream: SpeakStream | SpreadStream,
+    sink: AudioSink,
+    args: argparse.Namespace,
+    result: SpeakResult,
+) -> None:
+    """Write the audio as it comes, keep the rest of the events in ``result``."""
+    first_audio_at: float | None = None
+    write: Callable[[bytes], object] = sink.write
+    with ProgressLine(enabled=sys.stderr.isatty() and not args.json) as line:
+        async for event in stream:
+            if isinstance(event, AudioChunk):
+                try:
+                    if sink.may_block:
+                        await asyncio.to_thread(write, event.data)
+                    else:
+                        write(event.data)
+                except OutputError as exc:
+                    result.output_error = exc
+                    break
+                now = time.monotonic()
+                if first_audio_at is None:
+                    first_audio_at = now
+                line.update(
+                    estimate(
+                        audio_s=sink.audio_s,
+                        chars=result.chars,
+                        audio_elapsed_s=now - first_audio_at,
+                    )
+                )
+            else:
+                _note(event, result)
+
+
+def _note(event: SpeakEvent, result: SpeakResult) -> None:
+    """Keep what the report needs of a non-audio event."""
+    if isinstance(event, AudioStart):
+        result.transport = event.transport.value
+    elif isinstance(event, Metric) and event.name == "ttfb":
+        result.ttfb_ms = event.value
+    elif isinstance(event, Error):
+        result.error = event
+    elif isinstance(event, AudioEnd):
+        result.end = event
+        if event.transport is not None:
+            result.transport = event.transport.value
 
 
 def _finish(
@@ -433,75 +471,95 @@ def _finish(
         sink.discard()
         quiet_broken_stdout()
         return ExitCode.BROKEN_PIPE
-    lines: list[str] = []
-    error_text: str | None = None
-    code: int = ExitCode.OK
     if result.signal is not None:
-        name = signal.Signals(result.signal).name
-        code = exit_code_for_signal(result.signal)
-        if result.output_error is not None:
-            sink.discard()
-            error_text = str(result.output_error)
-            lines.append(f"{PROG}: interrupted by {name}; {error_text}; {_not_written(args)}")
-        elif sink.bytes_written > 0:  # keep what was received, finalised at the target
-            try:
-                sink.commit()
-                lines.append(f"{PROG}: interrupted by {name}: wrote {_written(sink, args)}")
-            except OutputError as exc:
-                error_text = str(exc)
-                lines.append(f"{PROG}: interrupted by {name}; {exc}")
-        else:
-            sink.discard()
-            lines.append(f"{PROG}: interrupted by {name} before any audio: {_not_written(args)}")
+        verdict = _after_signal(result, args, sink)
     elif result.output_error is not None:
         sink.discard()
-        error_text = str(result.output_error)
-        lines.append(f"{PROG}: {error_text}")
-        code = ExitCode.BAD_INPUT
+        text = str(result.output_error)
+        verdict = _Verdict(ExitCode.BAD_INPUT, [f"{PROG}: {text}"], text)
     elif result.error is not None:
         sink.discard()
-        fell_back = (
-            options.transport == "auto"
-            and result.end is not None
-            and result.end.transport is Transport.REST
-        )
-        explained = failure_lines(
-            result.error.exception,
-            websocket_url=options.websocket_url,
-            rest_url=options.rest_url,
-            fell_back=fell_back,
-            rest_only=options.transport == "rest",
-            secrets=hidden,
-        )
-        error_text = "; ".join(explained)
-        lines.extend(f"{PROG}: {text}" for text in explained)
-        code = exit_code_for_class(result.error.error_class)
+        verdict = _after_error(result, options, hidden)
     elif result.chars == 0:
         sink.discard()
-        error_text = "nothing to say: standard input had no text"
-        lines.append(f"{PROG}: {error_text}; {_not_written(args)}")
-        code = ExitCode.BAD_INPUT
+        text = "nothing to say: standard input had no text"
+        verdict = _Verdict(ExitCode.BAD_INPUT, [f"{PROG}: {text}; {_not_written(args)}"], text)
     else:
+        committed = _after_success(result, sink)
+        if committed is None:
+            return ExitCode.BROKEN_PIPE
+        verdict = committed
+    if args.json:
+        _print_json(result, args, options, sink, verdict.error_text)
+    elif verdict.code == ExitCode.OK:
+        ttfb = "n/a" if result.ttfb_ms is None else f"{result.ttfb_ms:.0f} ms"
+        verdict.lines.append(
+            f"wrote {_written(sink, args)}; ttfb {ttfb} via {result.transport or '-'}"
+        )
+    for text in verdict.lines:
+        eprint(text)
+    return verdict.code
+
+
+def _after_signal(result: SpeakResult, args: argparse.Namespace, sink: AudioSink) -> _Verdict:
+    """SIGINT/SIGTERM: keep (and finalise) what was received, or say nothing was written."""
+    assert result.signal is not None
+    name = signal.Signals(result.signal).name
+    verdict = _Verdict(exit_code_for_signal(result.signal))
+    if result.output_error is not None:
+        sink.discard()
+        verdict.error_text = str(result.output_error)
+        verdict.lines.append(
+            f"{PROG}: interrupted by {name}; {verdict.error_text}; {_not_written(args)}"
+        )
+    elif sink.bytes_written > 0:  # keep what was received, finalised at the target
         try:
             sink.commit()
-        except OutputClosedError:
-            quiet_broken_stdout()
-            return ExitCode.BROKEN_PIPE
+            verdict.lines.append(f"{PROG}: interrupted by {name}: wrote {_written(sink, args)}")
         except OutputError as exc:
-            error_text = str(exc)
-            lines.append(f"{PROG}: {exc}")
-            code = ExitCode.BAD_INPUT
-        else:
-            if result.end is not None and result.end.reason is not EndReason.COMPLETED:
-                error_text = f"the request ended: {result.end.reason.value}"
-    if args.json:
-        _print_json(result, args, options, sink, error_text)
-    elif code == ExitCode.OK:
-        ttfb = "n/a" if result.ttfb_ms is None else f"{result.ttfb_ms:.0f} ms"
-        lines.append(f"wrote {_written(sink, args)}; ttfb {ttfb} via {result.transport or '-'}")
-    for text in lines:
-        eprint(text)
-    return code
+            verdict.error_text = str(exc)
+            verdict.lines.append(f"{PROG}: interrupted by {name}; {exc}")
+    else:
+        sink.discard()
+        verdict.lines.append(
+            f"{PROG}: interrupted by {name} before any audio: {_not_written(args)}"
+        )
+    return verdict
+
+
+def _after_error(result: SpeakResult, options: TTSOptions, hidden: tuple[str, ...]) -> _Verdict:
+    """The request failed: what failed and where first, then what the fallback did."""
+    assert result.error is not None
+    end = result.end
+    fell_back = options.transport == "auto" and end is not None and end.transport is Transport.REST
+    explained = failure_lines(
+        result.error.exception,
+        websocket_url=options.websocket_url,
+        rest_url=options.rest_url,
+        fell_back=fell_back,
+        rest_only=options.transport == "rest",
+        secrets=hidden,
+    )
+    return _Verdict(
+        exit_code_for_class(result.error.error_class),
+        [f"{PROG}: {text}" for text in explained],
+        "; ".join(explained),
+    )
+
+
+def _after_success(result: SpeakResult, sink: AudioSink) -> _Verdict | None:
+    """Commit the output (None: stdout went away)."""
+    try:
+        sink.commit()
+    except OutputClosedError:
+        quiet_broken_stdout()
+        return None
+    except OutputError as exc:
+        return _Verdict(ExitCode.BAD_INPUT, [f"{PROG}: {exc}"], str(exc))
+    verdict = _Verdict()
+    if result.end is not None and result.end.reason is not EndReason.COMPLETED:
+        verdict.error_text = f"the request ended: {result.end.reason.value}"
+    return verdict
 
 
 def _written(sink: AudioSink, args: argparse.Namespace) -> str:

@@ -13,9 +13,18 @@ when they were not yielded yet. After ``finish`` every ``put`` is refused.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import deque
 
-from deepgram_tts2.events import AudioChunk, AudioEnd, AudioStart, Error, Metric, SpeakEvent
+from deepgram_tts2.events import (
+    AudioChunk,
+    AudioEnd,
+    AudioStart,
+    EndReason,
+    Error,
+    Metric,
+    SpeakEvent,
+)
 
 
 class EventChannel:
@@ -82,6 +91,22 @@ class EventChannel:
             self._fenced = True
             self._discard_audio()
             self._wake_room()
+
+    def cut(self) -> bool:
+        """The consumer stopped the request after it ended but before taking its end: drop the
+        audio still queued, and a ``COMPLETED`` end becomes ``INTERRUPTED`` (an ``ERROR`` end
+        stays). True when there was an end left to change."""
+        if not self.finished:
+            return False
+        self._discard_audio()
+        ends = [i for i, e in enumerate(self._items) if isinstance(e, AudioEnd)]
+        if not ends:
+            return False
+        end = self._items[ends[-1]]
+        assert isinstance(end, AudioEnd)
+        if end.reason is EndReason.COMPLETED:
+            self._items[ends[-1]] = dataclasses.replace(end, reason=EndReason.INTERRUPTED)
+        return True
 
     @property
     def fenced(self) -> bool:

@@ -234,6 +234,9 @@ class SpeakStream:
         """
         if not self._machine.done:
             self._span.event("interrupt")
+        elif self._channel.cut():  # it ended, but its end (and audio) were not taken yet
+            self._span.event("interrupt")
+            return
         self._apply(self._machine.interrupt(self._clock.now(), played_ms))
 
     async def configure(self, speed: float) -> float:
