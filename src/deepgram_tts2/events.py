@@ -1,7 +1,7 @@
 """Typed events a :class:`~deepgram_tts2.client.stream.SpeakStream` yields (also importable from
 :mod:`deepgram_tts2.client.events`).
 
-Grammar per request (design.md "Events, not callbacks")::
+Grammar per request (docs/client.md "Events")::
 
     AudioStart -> Metric(ttfb) -> AudioChunk* -> AudioEnd(COMPLETED)
     ... -> Error -> AudioEnd(ERROR)

@@ -2,7 +2,7 @@
 
 ``TTSOptions()`` (or ``TTSOptions.create(...)``) with ``DEEPGRAM_API_KEY`` set talks to Deepgram
 with sensible defaults: the key is read from the environment by pydantic-settings whenever it is
-not given. Every number in the failure table of ``design.md`` (attempts, windows, thresholds,
+not given. Every number in the failure table of ``docs/client.md`` (attempts, windows, thresholds,
 deadlines) is an option here, with its default documented on the field. Invalid options raise
 :class:`~deepgram_tts2.exceptions.ConfigurationError` (a ``ValueError``) from either
 construction; its message names the fields and the problems, never their values.
@@ -53,6 +53,7 @@ from deepgram_tts2.resilience.breaker import BreakerPolicy
 
 DEFAULT_URL = "wss://api.deepgram.com/v1/speak"
 API_KEY_ENV = "DEEPGRAM_API_KEY"
+BASE_URL_ENV = "DEEPGRAM_TTS_BASE_URL"  # e.g. a local emulator for every client of a process
 Generation = Literal["v1", "v2"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -217,7 +218,8 @@ class TTSOptions(BaseSettings):
 
     Attributes:
         api_key: Deepgram API key; defaults to ``$DEEPGRAM_API_KEY``. Never shown.
-        base_url: Deepgram's endpoint (``wss://api.deepgram.com/v1/speak``); ``ws://`` and
+        base_url: Deepgram's endpoint (``wss://api.deepgram.com/v1/speak``; default from
+            ``$DEEPGRAM_TTS_BASE_URL`` when set, e.g. a local emulator); ``ws://`` and
             ``http(s)://`` are accepted (the scheme is mapped for each transport); the path is
             the model's API (``/v1/speak`` or ``/v2/speak``) when the URL has none or names
             the other one.
@@ -228,7 +230,7 @@ class TTSOptions(BaseSettings):
             steps on Flux (where a stream can also change it mid-session).
         expressivity: Flux only (an integer, flux §1.3).
         container / bit_rate: sent as given when set (the socket only knows ``container=none``;
-            ``bit_rate`` is accepted leniently there, spec 2.1); unset by default.
+            ``bit_rate`` is accepted leniently there, aura §2.1); unset by default.
         extra_query: other query parameters, passed through as given.
         transport: ``auto`` (WebSocket, REST when the socket is unavailable), ``websocket``
             (never REST) or ``rest`` (REST only).
@@ -248,14 +250,16 @@ class TTSOptions(BaseSettings):
         extra="forbid",
         hide_input_in_errors=True,
         populate_by_name=True,
-        env_prefix="DEEPGRAM_TTS_UNUSED_",  # only api_key (by its alias) is read from the env
+        env_prefix="DEEPGRAM_TTS_UNUSED_",  # only api_key and base_url (aliases) come from env
         env_ignore_empty=True,
     )
 
     api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("api_key", API_KEY_ENV)
     )
-    base_url: str = DEFAULT_URL
+    base_url: str = Field(
+        default=DEFAULT_URL, validation_alias=AliasChoices("base_url", BASE_URL_ENV)
+    )
     model: str = DEFAULT_CLIENT_MODEL
     encoding: Literal["linear16", "mulaw", "alaw"] = "linear16"
     sample_rate: int | None = None

@@ -2,7 +2,8 @@
 
 The request machine, the pool's wait queue, the breaker and the backoff read time only from
 ``clock.now()`` and wait only through :meth:`Clock.call_at` (or the helpers built on it), so a
-test can drive them with :class:`FakeClock` instead of sleeping (design.md "A time seam").
+test can drive them with :class:`FakeClock` instead of sleeping (docs/client.md "Testing
+your own code: the time seam").
 
 * :class:`LoopClock` (production): the running event loop's monotonic time and
   ``loop.call_at``; no task is created per wait, which keeps the per-chunk path cheap.

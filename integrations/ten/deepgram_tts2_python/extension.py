@@ -1,6 +1,9 @@
 """``deepgram_tts2_python``: a TEN TTS2 extension, a thin adapter over ``deepgram_tts2``.
 
-Each TEN request id is one :class:`deepgram_tts2.SpeakStream`. Chunks are pushed as they
+Both of Deepgram's streaming TTS APIs are served with the same properties: an Aura model
+(``aura-2-thalia-en``) speaks over ``/v1/speak``, a Flux one (``flux-alexis-en``) over
+``/v2/speak``; the library picks the API from the model. Each TEN request id is one
+:class:`deepgram_tts2.SpeakStream` (on Flux, one turn). Chunks are pushed as they
 arrive (audio flows before ``text_input_end``; the library segments and keeps Deepgram's Flush
 and character budgets); ``text_input_end`` ends the stream and ``request_tts`` waits for the
 request's audio to finish, so requests stay serialized as the base class expects. Library
@@ -13,8 +16,13 @@ events map 1:1 onto TEN messages::
     AudioEnd     -> [error], tts_audio_end (1, or 3 after an error), usage metrics,
                     finish_request
 
-``tts_flush`` calls :meth:`cancel_tts`: the stream is interrupted (Deepgram ``Clear``), the
-request's forwarding stops at once, ``tts_audio_end`` reason 2 is sent and the dump closed.
+``tts_flush`` calls :meth:`cancel_tts`: the request's forwarding stops at once and the stream is
+interrupted with the audio delivered for the request as the played position (Aura: ``Clear``;
+Flux: ``Interrupt`` with that offset, answered by ``SpeechInterrupted``); its end is awaited
+(at most the library's ``clear_s`` and a margin), then, when Deepgram said what was heard
+(Flux), a ``tts_text_result`` with that text (``text_result_end``, ``metadata.turn_status`` 2),
+then ``tts_audio_end`` reason 2; the dump is closed. All of it comes before the base's
+``tts_flush_end``.
 When the extension is stopping (``on_stop`` also calls ``cancel_tts``, through the base's flush)
 the request is interrupted the same way but nothing is sent for it: the graph is going away.
 
@@ -45,7 +53,7 @@ from ten_ai_base.message import (
     ModuleType,
     TTSAudioEndReason,
 )
-from ten_ai_base.struct import TTSTextInput
+from ten_ai_base.struct import TTSTextInput, TTSTextResult
 from ten_ai_base.tts2 import AsyncTTS2BaseExtension, RequestState
 from ten_runtime import AsyncTenEnv
 
@@ -66,6 +74,12 @@ from .config import ConfigError, DeepgramTTS2Config, merge_properties
 VENDOR = "deepgram"
 DEFAULT_SAMPLE_RATE = 24000
 MAX_DUMP_SUFFIX = 100
+# How much longer than the library's own bound (``timeouts.clear_s``, within which an
+# interrupted stream always ends) a flush waits for the stream's end before it stops waiting.
+END_WAIT_MARGIN_S = 0.5
+# TEN's ``tts_text_result`` convention (tts_guarder's test_subtitle_alignment, cartesia_tts):
+# ``metadata.turn_status`` 1 = the request ended, 2 = it was interrupted.
+TURN_STATUS_INTERRUPTED = 2
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _DUMP_FLAGS = (
     os.O_WRONLY
@@ -128,14 +142,17 @@ def prepare_dump_directory(path: str) -> str:
 class _Run:
     """One request id in flight: its stream, forwarding task and bookkeeping."""
 
-    def __init__(self, request_id: str, stream: SpeakStream) -> None:
+    def __init__(self, request_id: str, stream: SpeakStream, end_wait_s: float) -> None:
         self.request_id = request_id
         self.stream = stream
+        self.end_wait_s = end_wait_s
         self.task: asyncio.Task[None] | None = None
         self.audio_started = False
         self.audio_bytes = 0
         self.first_audio_at: float | None = None
         self.cancelled = False
+        self.reported = False  # its tts_audio_end is (being) sent by _end
+        self.end: AudioEnd | None = None  # the stream's end, once it came after cancellation
         self.dump_fd: int | None = None
         self.dump_failed = False
 
@@ -235,7 +252,7 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
         if t.request_id in self._finished or (
             self.request_states.get(t.request_id) is RequestState.COMPLETED
         ):
-            # A message for a finished request: ignore it, but unpin the queue (spec 1.5).
+            # A message for a finished request: ignore it, but unpin the queue (ten §1.5).
             self.ten_env.log_info(f"ignoring input for finished request {t.request_id}")
             await self.finish_request(t.request_id)
             return
@@ -261,7 +278,8 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
 
     def _begin(self, request_id: str) -> _Run:
         assert self.client is not None
-        run = _Run(request_id, self.client.stream(request_id))
+        end_wait_s = self.client.options.timeouts.clear_s + END_WAIT_MARGIN_S
+        run = _Run(request_id, self.client.stream(request_id), end_wait_s)
         run.task = asyncio.create_task(self._forward(run))
         self._run = run
         return run
@@ -282,8 +300,13 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
     async def _forward_events(self, run: _Run) -> None:
         error: ModuleError | None = None
         async for event in run.stream:
-            if run.cancelled:
+            if isinstance(event, AudioEnd) and (
+                run.cancelled or event.reason is EndReason.INTERRUPTED
+            ):
+                run.end = event  # cancel_tts reports the interruption
                 return
+            if run.cancelled:
+                continue  # only the end matters now (the library yields no more audio)
             if isinstance(event, AudioChunk):
                 await self._on_chunk(run, event.data)
             elif isinstance(event, AudioStart):
@@ -297,8 +320,6 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
             elif isinstance(event, Error):
                 error = _module_error(event)
             elif isinstance(event, AudioEnd):
-                if event.reason is EndReason.INTERRUPTED:
-                    return  # cancel_tts reports the interruption
                 await self._end(run, error)
 
     async def _on_chunk(self, run: _Run, data: bytes) -> None:
@@ -311,6 +332,7 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
 
     async def _end(self, run: _Run, error: ModuleError | None) -> None:
         """Error first (if any), then start (if none yet), end, usage metrics, finish."""
+        run.reported = True
         if error is not None:
             await self.send_tts_error(run.request_id, error)
         if not run.audio_started:
@@ -344,27 +366,69 @@ class DeepgramTTS2Extension(AsyncTTS2BaseExtension):
         if self._stopping:
             await self._abandon(run)
             return
-        await self._interrupt(run)
+        delivered_ms = await self._interrupt(run, wait_for_end=True)
+        if run.reported:  # it ended by itself just before: its tts_audio_end is out
+            await self._release(run)
+            return
         if not run.audio_started:  # interrupted before its audio: keep start -> end
             await self.send_tts_audio_start(run.request_id)
+        end = run.end
+        if end is not None and end.text_spoken is not None:
+            await self._send_spoken(run, end, delivered_ms)
         await self.send_tts_audio_end(
             run.request_id,
             run.interval_ms(),
-            self._duration_ms(run.audio_bytes),
+            delivered_ms,
             reason=TTSAudioEndReason.INTERRUPTED,
         )
         await self._release(run)
 
-    async def _interrupt(self, run: _Run) -> None:
-        """Stop the request's audio at once (Deepgram ``Clear``) and its forwarding task."""
+    async def _interrupt(self, run: _Run, wait_for_end: bool = False) -> int:
+        """Stop the request's audio at once and its forwarding task.
+
+        The stream is interrupted with the audio delivered for the request as the played
+        position (what the extension knows of the playback; Aura ignores it). With
+        ``wait_for_end`` the stream's end is awaited first (``run.end``: on Flux it carries
+        what was spoken), within ``run.end_wait_s``.
+
+        Returns:
+            The audio delivered for the request, in ms.
+        """
         self._run = None
-        run.cancelled = True
+        run.cancelled = True  # no audio is forwarded from now on
+        delivered_ms = self._duration_ms(run.audio_bytes)
         with contextlib.suppress(Exception):
-            await run.stream.interrupt()  # nothing more of this request is yielded
-        if run.task is not None and run.task is not asyncio.current_task():
-            run.task.cancel()
+            await run.stream.interrupt(played_ms=delivered_ms)
+        task = run.task
+        if task is not None and task is not asyncio.current_task():
+            if wait_for_end and not task.done():
+                await asyncio.wait({task}, timeout=run.end_wait_s)
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await run.task
+                await task
+        return delivered_ms
+
+    async def _send_spoken(self, run: _Run, end: AudioEnd, delivered_ms: int) -> None:
+        """What the listener heard of an interrupted request, as TEN's ``tts_text_result``."""
+        extra: dict[str, Any] = {"turn_seq_id": 0, "turn_status": TURN_STATUS_INTERRUPTED}
+        if end.text_remaining is not None:
+            extra["text_remaining"] = end.text_remaining
+        result = TTSTextResult(
+            request_id=run.request_id,
+            text=end.text_spoken or "",
+            start_ms=0,
+            duration_ms=delivered_ms,
+            words=[],
+            text_result_end=True,
+            metadata=self.update_metadata(run.request_id, extra),
+        )
+        self.ten_env.log_info(
+            f"request {run.request_id} interrupted after {delivered_ms} ms: "
+            f"{len(result.text)} characters spoken",
+            category=LOG_CATEGORY_KEY_POINT,
+        )
+        await self.send_tts_text_result(result)
 
     async def _release(self, run: _Run) -> None:
         self._close_dump(run)

@@ -11,7 +11,7 @@ Rules (docs/cli.md "Output"):
 * A device or FIFO (``/dev/null``, ``/dev/full``, a named pipe) is written in place: it cannot be
   replaced by a rename. Standard output (``-``) too; it is refused when it is a terminal.
 * A WAV header carries its real sizes when the output can seek (a file, stdout redirected to a
-  file); on a pipe it carries Deepgram's streaming placeholders (spec 3.2), which players accept.
+  file); on a pipe it carries Deepgram's streaming placeholders (aura §3.2), which players accept.
 * A write that fails raises :class:`OutputError` with the system's words ("No space left on
   device"); a reader that went away (broken pipe) raises :class:`OutputClosedError`.
 """

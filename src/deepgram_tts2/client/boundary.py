@@ -3,8 +3,8 @@
 ``websockets`` and ``httpx`` exceptions, HTTP statuses and WebSocket close frames are translated
 here, and nowhere else, into :mod:`deepgram_tts2.exceptions`; classification itself (which
 status or close code means what) is sans-I/O, in :mod:`deepgram_tts2.protocol.errors`.
-Nothing from ``websockets`` or ``httpx`` escapes the client (design.md "Library exceptions never
-escape the public API; they are translated at one boundary").
+Nothing from ``websockets`` or ``httpx`` escapes the client (docs/README.md "Architecture":
+library exceptions never escape the public API; they are translated at one boundary).
 
 Messages name the endpoint (scheme, host, port, path; never a query or credentials) and the
 cause in plain words, so ``cannot connect to ws://127.0.0.1:9/v1/speak: connection refused``

@@ -178,7 +178,7 @@ class FaultPlan(BaseModel):
 class Pacing(BaseModel):
     """How fast the emulator answers, like a real service.
 
-    Defaults approximate Deepgram (spec 2.5.2: warm WS time-to-first-audio ~0.24 s; audio
+    Defaults approximate Deepgram (aura §2.5.2: warm WS time-to-first-audio ~0.24 s; audio
     faster than real time). ``Pacing.instant()`` removes every delay for tests.
 
     Attributes:

@@ -76,7 +76,7 @@ def extract_credentials(request: web.Request) -> tuple[str | None, str | None]:
     """The key and, for subprotocol auth, the scheme to echo (``token``/``bearer``).
 
     ``Authorization: Token KEY`` / ``Bearer KEY`` (scheme case-insensitive), or
-    ``Sec-WebSocket-Protocol: token, KEY`` (spec 1.2).
+    ``Sec-WebSocket-Protocol: token, KEY`` (aura §1.2).
     """
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.strip().partition(" ")

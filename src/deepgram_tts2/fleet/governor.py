@@ -1,7 +1,7 @@
 """The concurrency governor's interface: the one thing the pool and REST call before they use
 one of the Deepgram project's concurrent slots.
 
-A Deepgram project limits concurrent streams and concurrent REST requests (spec 2.6: "HTTP 429
+A Deepgram project limits concurrent streams and concurrent REST requests (aura §2.6: "HTTP 429
 at handshake" past the limit; "per project, not per key"). Every process of a fleet draws on that
 one budget, so before a socket is opened (or a REST request posted) the caller takes a
 :class:`Lease` from a :class:`Governor`, and releases it when the socket closes (or the response

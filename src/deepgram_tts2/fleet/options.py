@@ -25,7 +25,7 @@ class GovernorOptions(BaseModel):
     Attributes:
         backend: ``local`` (in-process, the default) or ``redis`` (shared by the fleet).
         websocket_limit / rest_limit: concurrent streams / REST requests of the Deepgram
-            project (45 / 15: the emulator's defaults and one published snapshot, spec 2.6;
+            project (45 / 15: the emulator's defaults and one published snapshot, aura §2.6;
             set them to your plan's numbers).
         fallback_share: while Redis is unreachable each process allows itself
             ``max(1, floor(limit * fallback_share))`` of each budget (0.25: right for a fleet of

@@ -18,10 +18,10 @@ BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 CONNECTION_STATES = (
     "new",
     "connecting",
-    "open",
+    "idle",
     "busy",
     "clearing",
-    "draining",
+    "closing",
     "closed",
     "failed",
 )

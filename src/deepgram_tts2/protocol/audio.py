@@ -10,7 +10,7 @@ Spec section 4.1 (allowed combinations)::
     flac      REST     -         8000 16000 22050 32000 48000
     aac       REST     -         22050 fixed          bit_rate 4000..192000 (48000*)
 
-"linear16 = signed 16-bit little-endian PCM; mulaw/alaw = 1 byte per sample (G.711)" (spec 2.4.1).
+"linear16 = signed 16-bit little-endian PCM; mulaw/alaw = 1 byte per sample (G.711)" (aura §2.4.1).
 Nothing here does I/O.
 """
 
@@ -57,7 +57,7 @@ class Container(StrEnum):
 
 @dataclass(frozen=True)
 class EncodingRules:
-    """What one encoding allows (spec 4.1)."""
+    """What one encoding allows (aura §4.1)."""
 
     sample_rates: tuple[int, ...]
     default_sample_rate: int
@@ -185,7 +185,7 @@ class PcmFormat:
 
     @property
     def bytes_per_second(self) -> int:
-        """Byte rate of the stream ("linear16 = 2 x rate bytes/s", spec 4.2)."""
+        """Byte rate of the stream ("linear16 = 2 x rate bytes/s", aura §4.2)."""
         return self.sample_width * self.sample_rate
 
     def duration_ms(self, nbytes: int) -> float:
@@ -203,7 +203,7 @@ class PcmFramer:
     """Re-joins a byte stream into whole samples.
 
     "Frame sizes are not documented; clients must not assume sample alignment (carry an odd
-    trailing byte to the next frame)" (spec 2.4.1). ``feed`` returns the aligned prefix and keeps
+    trailing byte to the next frame)" (aura §2.4.1). ``feed`` returns the aligned prefix and keeps
     the remainder; ``flush`` returns whatever is left (a partial sample, normally empty).
     """
 
@@ -241,7 +241,7 @@ class PcmFramer:
 # WAV format tags: 1 PCM, 6 A-law, 7 mu-law.
 _WAV_FORMAT_TAG = {Encoding.LINEAR16: 1, Encoding.ALAW: 6, Encoding.MULAW: 7}
 # "RIFF size field = 0x7FFF0024 ... data size field = 0x7FFF0000 - placeholder lengths because the
-# total is unknown when streaming" (spec 3.2).
+# total is unknown when streaming" (aura §3.2).
 STREAMING_RIFF_SIZE = 0x7FFF0024
 STREAMING_DATA_SIZE = 0x7FFF0000
 
@@ -277,7 +277,7 @@ def wav_header(fmt: PcmFormat, data_size: int | None = None) -> bytes:
 
 
 def content_type(encoding: Encoding, container: Container | None, sample_rate: int) -> str:
-    """REST ``content-type`` of a response (spec 4.2)."""
+    """REST ``content-type`` of a response (aura §4.2)."""
     if encoding.is_pcm:
         if container == Container.WAV:
             return "audio/wav"

@@ -1,6 +1,6 @@
 """Deepgram's error vocabulary for ``/v1/speak`` and its classification.
 
-Close codes and reason ids (spec 2.7)::
+Close codes and reason ids (aura §2.7)::
 
     1000  (none)        normal closure
     1003  MESSAGE-0000  input message isn't a supported websocket message type (binary frame)
@@ -14,7 +14,7 @@ Close codes and reason ids (spec 2.7)::
     1011  NET-0003      time limit exceeded (60-minute lifetime)
 
 "Clients: classify by code first, then regex ``(MESSAGE|DATA|BIG|NET)-\\d{4}`` or
-``dpgr\\.am/(net|data|big|message)\\d{4}`` in the reason" (spec 2.7). Classification of every
+``dpgr\\.am/(net|data|big|message)\\d{4}`` in the reason" (aura §2.7). Classification of every
 wire observation into an :class:`ErrorClass` lives here, in pure functions, so the client and the
 emulator's tests agree on it; :func:`deepgram_tts2.exceptions.classify` builds on these.
 """
@@ -30,9 +30,10 @@ from deepgram_tts2.compat import StrEnum
 class ErrorClass(StrEnum):
     """What kind of failure something is, which decides what the client does about it.
 
-    See the failure table in ``design.md``: AUTH is fatal and opens the breaker, INPUT fails the
-    request without a retry, RATE_LIMIT backs off (honouring Retry-After), TRANSIENT reconnects
-    with backoff and may fail over to REST. INTERNAL is a bug of ours; CANCELLED is the caller's.
+    See the failure table in ``docs/client.md`` ("Failure policy"): AUTH is fatal and opens the
+    breaker, INPUT fails the request without a retry, RATE_LIMIT backs off (honouring
+    Retry-After), TRANSIENT reconnects with backoff and may fail over to REST. INTERNAL is a
+    bug of ours; CANCELLED is the caller's.
     """
 
     AUTH = "auth"
@@ -49,7 +50,7 @@ class ErrorClass(StrEnum):
 
 
 class CloseReason(StrEnum):
-    """Deepgram's close-frame reason ids (spec 2.7)."""
+    """Deepgram's close-frame reason ids (aura §2.7)."""
 
     MESSAGE_0000 = "MESSAGE-0000"
     DATA_0000 = "DATA-0000"
@@ -136,7 +137,7 @@ NORMAL_CLOSE_CODES = frozenset({1000, 1001})
 
 
 def classify_close(code: int | None, reason: str = "") -> ErrorClass | None:
-    """Classify a WebSocket close (spec 2.8 "recommended client classification").
+    """Classify a WebSocket close (aura §2.8 "recommended client classification").
 
     Args:
         code: the close code, or None when the connection dropped without a close frame (1006).
@@ -177,7 +178,7 @@ _REASON_CLASS = {
 
 
 def classify_http_status(status: int) -> ErrorClass | None:
-    """Classify an HTTP status of a handshake or REST response (spec 2.1, 2.8, 3.4).
+    """Classify an HTTP status of a handshake or REST response (aura §2.1, 2.8, 3.4).
 
     Returns None for success (1xx-3xx). 401/402/403 -> AUTH; 429 -> RATE_LIMIT; 408 and 5xx ->
     TRANSIENT; other 4xx (400, 404, 413, 415, ...) -> INPUT.
@@ -193,14 +194,14 @@ def classify_http_status(status: int) -> ErrorClass | None:
     return ErrorClass.INPUT
 
 
-# Warning codes known to mean "slow down" (spec 2.4.5: EXCESSIVE_FLUSH is the only documented one).
+# Warning codes known to mean "slow down" (aura §2.4.5: EXCESSIVE_FLUSH is the only documented one).
 RATE_LIMIT_WARNINGS = frozenset({"EXCESSIVE_FLUSH"})
 
 
 def classify_warning(code: str) -> ErrorClass:
     """Classify a ``Warning`` message: EXCESSIVE_FLUSH -> RATE_LIMIT, others TRANSIENT.
 
-    Warnings are non-fatal; the socket stays open (spec 2.4.5). The class tells what a refused
+    Warnings are non-fatal; the socket stays open (aura §2.4.5). The class tells what a refused
     action (a Flush without ``Flushed``) means for the request that made it.
     """
     return ErrorClass.RATE_LIMIT if code in RATE_LIMIT_WARNINGS else ErrorClass.TRANSIENT

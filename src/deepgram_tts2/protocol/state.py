@@ -2,7 +2,7 @@
 
 Sessions, connections, the pool and the breaker each declare their states and events as enums
 and their legal moves as a :class:`StateTable`; an illegal move raises :class:`TransitionError`
-(design.md "State machines are tables and illegal transitions raise").
+(docs/README.md "Architecture": state machines are tables and illegal transitions raise).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Per-phase deadlines of one request attempt, sans I/O: which deadline is next, and why.
 
 A request moves through phases, each with its own limit from
-:class:`~deepgram_tts2.options.Timeouts` (design.md "deadlines on every phase"):
+:class:`~deepgram_tts2.options.Timeouts` (docs/client.md "Deadlines"):
 
 ============  ================================================================  ============
 phase         runs from ... until ...                                           limit

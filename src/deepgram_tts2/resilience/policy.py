@@ -4,7 +4,7 @@ Every failure of a request (a handshake refused, a socket lost, a deadline passe
 message, a REST status) arrives here as a library exception (translated from the wire at one
 boundary, :mod:`deepgram_tts2.client.boundary`) plus what the request knows about itself
 (:class:`FailureContext`). :func:`decide` answers with a :class:`Decision`; the request machine
-and the pool only carry it out. design.md "Failure policy, in one table":
+and the pool only carry it out. docs/client.md "Failure policy":
 
 ==========  ==========================================  ============================================
 class       examples                                    decision

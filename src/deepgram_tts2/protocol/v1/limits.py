@@ -1,4 +1,4 @@
-"""Deepgram's per-connection budgets (spec 2.6) and a sliding-window counter to keep them.
+"""Deepgram's per-connection budgets (aura §2.6) and a sliding-window counter to keep them.
 
 ==========================  =====================  ==========================================
 limit                       value                  when exceeded
@@ -11,7 +11,7 @@ REST text                   2000 characters        413 "Input text exceeds maxim
 REST body                   2 MB                   413 ``PAYLOAD_TOO_LARGE``
 ==========================  =====================  ==========================================
 
-"Window type (sliding/fixed) ... [uncertain] (emulator: sliding 60 s window)" (spec 2.6). Both
+"Window type (sliding/fixed) ... [uncertain] (emulator: sliding 60 s window)" (aura §2.6). Both
 the client and the emulator use :class:`SlidingWindow`, so the client's accounting is never
 laxer than the emulator's enforcement. Time is passed in (monotonic seconds): no clock here.
 """

@@ -1,13 +1,13 @@
 """Every ``/v1/speak`` WebSocket message as a frozen dataclass, with total parsers and serializers.
 
-Client -> server (spec 2.3): ``Speak{text}``, ``Flush``, ``Clear``, ``Close``; text frames only.
-Server -> client (spec 2.4): binary audio, ``Metadata``, ``Flushed{sequence_id}``,
+Client -> server (aura §2.3): ``Speak{text}``, ``Flush``, ``Clear``, ``Close``; text frames only.
+Server -> client (aura §2.4): binary audio, ``Metadata``, ``Flushed{sequence_id}``,
 ``Cleared{sequence_id}``, ``Warning`` (live shape ``warn_code``/``warn_msg``, published shape
 ``code``/``description``), and defensively an undocumented ``Error`` and unknown types.
 
 The parsers never raise: malformed input becomes a :class:`ProtocolViolation` carrying the close
 code and reason id Deepgram uses for it, and unknown server types become :class:`UnknownMessage`
-("Clients must ignore unknown types", spec 2.4.7).
+("Clients must ignore unknown types", aura §2.4.7).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from deepgram_tts2.protocol.errors import CloseReason
 
 @dataclass(frozen=True, slots=True)
 class Speak:
-    """Append text to the server's buffer (<= 2000 characters, spec 2.6)."""
+    """Append text to the server's buffer (<= 2000 characters, aura §2.6)."""
 
     text: str
 
@@ -60,7 +60,7 @@ class Audio:
 
 @dataclass(frozen=True, slots=True)
 class Metadata:
-    """Sent once, immediately after the handshake (spec 2.4.2)."""
+    """Sent once, immediately after the handshake (aura §2.4.2)."""
 
     request_id: str
     model_name: str = ""
@@ -78,13 +78,13 @@ class Flushed:
 
 @dataclass(frozen=True, slots=True)
 class Cleared:
-    """Acknowledges a Clear. What its ``sequence_id`` counts is not documented (spec 2.4.4)."""
+    """Acknowledges a Clear. What its ``sequence_id`` counts is not documented (aura §2.4.4)."""
 
     sequence_id: int
 
 
 class WarningShape(StrEnum):
-    """Which field names a ``Warning`` uses on the wire (spec 2.4.5)."""
+    """Which field names a ``Warning`` uses on the wire (aura §2.4.5)."""
 
     LIVE = "live"  # warn_code / warn_msg: what the service sends
     SPEC = "spec"  # code / description: what the published AsyncAPI says
@@ -101,7 +101,7 @@ class WarningMessage:
 
 @dataclass(frozen=True, slots=True)
 class ErrorMessage:
-    """An undocumented JSON ``Error`` (or ``error``) message, handled defensively (spec 2.4.6)."""
+    """An undocumented JSON ``Error`` (or ``error``) message, handled defensively (aura §2.4.6)."""
 
     code: str
     message: str
@@ -139,7 +139,7 @@ class ProtocolViolation:
 
 
 def serialize_client(message: ClientMessage) -> str:
-    """JSON text frame for a client message, exactly as spec 2.3 writes it."""
+    """JSON text frame for a client message, exactly as aura §2.3 writes it."""
     if isinstance(message, Speak):
         return json.dumps({"type": "Speak", "text": message.text}, ensure_ascii=False)
     return json.dumps({"type": type(message).__name__})
@@ -200,7 +200,7 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
 
     A binary frame -> violation MESSAGE-0000 (close 1003); invalid JSON, a non-object, an unknown
     ``type`` (including the retired ``Reset``) or a Speak without string text -> DATA-0000 (1008).
-    Unknown extra fields are ignored (spec 2.3: "emulator: ignore them").
+    Unknown extra fields are ignored (aura §2.3: "emulator: ignore them").
     """
     if isinstance(frame, bytes | bytearray | memoryview):
         return ProtocolViolation(CloseReason.MESSAGE_0000, "binary frame")

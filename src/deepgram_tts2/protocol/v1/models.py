@@ -1,4 +1,4 @@
-"""Aura voice model names (spec 5: 103 ids as of API-SPECS 2026-07).
+"""Aura voice model names (aura §5: 103 ids as of API-SPECS 2026-07).
 
 Naming is ``aura-<voice>-en`` for Aura-1 and ``aura-2-<voice>-<lang>`` for Aura-2. Deepgram adds
 voices often, so the client does not refuse a well-formed name it does not know; the emulator
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-DEFAULT_MODEL = "aura-asteria-en"  # spec 2.1: SpeakV1Model.default
+DEFAULT_MODEL = "aura-asteria-en"  # aura §2.1: SpeakV1Model.default
 DEFAULT_CLIENT_MODEL = "aura-2-thalia-en"  # what the official SDK defaults to
 
 _AURA1 = "angus arcas asteria athena helios hera luna orion orpheus perseus stella zeus"

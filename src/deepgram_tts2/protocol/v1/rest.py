@@ -1,4 +1,4 @@
-"""REST ``POST /v1/speak`` shapes: request bodies, response headers, error bodies (spec 3).
+"""REST ``POST /v1/speak`` shapes: request bodies, response headers, error bodies (aura §3).
 
 Body: ``{"text": "..."}`` with ``Content-Type: application/json``, or the raw text with
 ``text/plain`` (anything else -> 415). Limits: 2 MB body (413 ``PAYLOAD_TOO_LARGE``), 2000
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from deepgram_tts2.protocol.errors import ErrorBody
 from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES, REST_MAX_CHARS
 
-# Response headers Deepgram sets (spec 1.3, 3.2).
+# Response headers Deepgram sets (aura §1.3, 3.2).
 HEADER_REQUEST_ID = "dg-request-id"
 HEADER_ERROR = "dg-error"
 HEADER_MODEL_NAME = "dg-model-name"

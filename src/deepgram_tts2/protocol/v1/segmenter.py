@@ -1,12 +1,12 @@
 """Turn streamed text (LLM chunks) into ``Speak`` texts and ``Flush`` points.
 
-Rules, from Deepgram's limits (spec 2.6) and the design's flush budget:
+Rules, from Deepgram's limits (aura §2.6) and the design's flush budget:
 
 * every chunk is sent at once as ``Speak`` text (the server concatenates Speaks as given, so the
   text is passed through unchanged, whitespace included), split so no piece exceeds
   ``max_speak_chars`` (2000, else close 1009 BIG-0001), preferring sentence then word boundaries;
 * a Flush is placed at sentence ends ("It is required that the last fragment of speech be
-  Flushed", spec 2.3) and at :meth:`Segmenter.end`;
+  Flushed", aura §2.3) and at :meth:`Segmenter.end`;
 * the first phrase is flushed early, at a clause boundary, for a fast first audio;
 * flushes are coalesced when the connection's budget (20 per 60 s) runs low: below
   ``low_water`` only after ``coalesce_chars`` of text, at or below ``reserve`` only at the end.

@@ -78,7 +78,7 @@ SERVER_TABLE: StateTable[ServerState, ServerEvent] = StateTable(
 
 
 class CloseDrain(StrEnum):
-    """What the server does with pending work on ``Close`` (spec 2.5.4, uncertain).
+    """What the server does with pending work on ``Close`` (aura §2.5.4, uncertain).
 
     ``none``: close at once; ``flushed`` (default): finish the audio of flushed text, drop
     unflushed text; ``all``: flush the remaining text too, then close.

@@ -1,9 +1,9 @@
 """Query parameters of ``/v1/speak``: building them (client) and validating them (server).
 
-"All configuration is fixed at connect time" (spec 2.1). Parameters (spec 2.1, 3.1, 4.1):
+"All configuration is fixed at connect time" (aura §2.1). Parameters (aura §2.1, 3.1, 4.1):
 ``model``, ``encoding``, ``sample_rate``, ``container``, ``bit_rate``, ``speed`` (0.7-1.5),
 ``mip_opt_out``; unknown scalar parameters (``tag``, future ones) are passed through by the client
-and ignored by the server. Validation errors carry Deepgram's REST wording (spec 3.4), e.g.
+and ignored by the server. Validation errors carry Deepgram's REST wording (aura §3.4), e.g.
 ``INVALID_QUERY_PARAMETER`` / "Unsupported audio format: `sample_rate` must be [...] when
 `encoding=mulaw`".
 """
@@ -18,7 +18,7 @@ from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
 from deepgram_tts2.protocol.v1.models import DEFAULT_MODEL, is_known_model
 
-SPEED_RANGE = (0.7, 1.5)  # spec 2.1: "speed float, 0.7-1.5"
+SPEED_RANGE = (0.7, 1.5)  # aura §2.1: "speed float, 0.7-1.5"
 KNOWN_PARAMS = frozenset(
     {"model", "encoding", "sample_rate", "container", "bit_rate", "speed", "mip_opt_out"}
 )
@@ -208,9 +208,9 @@ def _parse_scalars(
 
 
 def validate_format(params: SpeakParams, api: Api) -> QueryError | None:
-    """Check encoding / container / sample_rate / bit_rate / speed against spec 4.1.
+    """Check encoding / container / sample_rate / bit_rate / speed against aura §4.1.
 
-    On the socket ``bit_rate`` is accepted and ignored (spec 7: "accept ... bit_rate
+    On the socket ``bit_rate`` is accepted and ignored (aura §7: "accept ... bit_rate
     (leniently)"), and only ``container=none`` is allowed.
     """
     encoding = params.effective_encoding(api)

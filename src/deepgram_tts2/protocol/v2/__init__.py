@@ -7,5 +7,5 @@ controls, character counting), :mod:`.segments` (where synthesis may start), :mo
 (text_spoken / text_remaining), :mod:`.server_session` and :mod:`.client_session` (both ends'
 turn rules as transition tables).
 
-Spec: ``shared/spec/flux-tts-protocol.md`` ("flux §n" in comments). Nothing here does I/O.
+Spec: ``docs/flux-protocol.md`` ("flux §n" in comments). Nothing here does I/O.
 """
