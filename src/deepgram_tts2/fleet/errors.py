@@ -1,4 +1,4 @@
-"""Errors of the fleet package (proposed for ``deepgram_tts2.exceptions``; defined here for now).
+"""Errors of the fleet package (a ``GovernorTimeoutError`` is a ``QueueFullError`` of the exception tree).
 
 ::
 

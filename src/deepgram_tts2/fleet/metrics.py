@@ -1,8 +1,8 @@
-"""The metrics hooks the fleet package calls (proposed additions to ``MetricsHooks``).
+"""The metrics hooks the fleet package calls (methods of ``MetricsHooks``).
 
-Each method has the same name and signature as the one proposed for
-``deepgram_tts2.observability.hooks.MetricsHooks``; once those exist, a ``MetricsHooks`` (or the
-client's ``SafeHooks``) satisfies :class:`FleetHooks` as it is. Labels are small closed sets:
+Each method has the same name and signature as its twin on
+``deepgram_tts2.observability.hooks.MetricsHooks``, so a ``MetricsHooks`` (or the client's
+``SafeHooks``) satisfies :class:`FleetHooks` as it is. Labels are small closed sets:
 kind (``websocket``, ``rest``), priority (``live``, ``prewarm``), outcome (``granted``,
 ``timeout``, ``cancelled``, ``closed``; ``hit``, ``miss``), component (``governor``, ``cache``).
 

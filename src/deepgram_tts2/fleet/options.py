@@ -1,4 +1,4 @@
-"""Options of the fleet package: one frozen, validated object (proposed as ``TTSOptions.fleet``).
+"""Options of the fleet package: one frozen, validated object (``TTSOptions.fleet``).
 
 Every process of a fleet that names the same ``redis_url`` and ``project`` shares one concurrency
 budget and (with ``cache.backend="redis"``) one phrase cache. ``redis_url`` is a ``SecretStr``

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the fleet package (proposed for ``observability/prometheus.py``).
+"""Prometheus metrics of the fleet package (registered by ``observability/prometheus.py``).
 
 All names start ``deepgram_tts2_fleet_``; labels are small closed sets (kind, priority, outcome,
 component). ``budget_in_use`` and ``budget_limit`` are the fleet's view as this process last saw
