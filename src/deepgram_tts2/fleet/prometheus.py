@@ -23,7 +23,10 @@ class FleetPrometheusHooks(NullFleetHooks):
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        r = self.registry
+        self._governor_metrics(self.registry)
+        self._cache_metrics(self.registry)
+
+    def _governor_metrics(self, r: CollectorRegistry) -> None:
         self.leases = Gauge(PREFIX + "leases", "Leases this process holds.", ["kind"], registry=r)
         self.waiters = Gauge(
             PREFIX + "waiters", "Callers of this process waiting for a slot.", ["kind"], registry=r
@@ -67,6 +70,8 @@ class FleetPrometheusHooks(NullFleetHooks):
             ["kind"],
             registry=r,
         )
+
+    def _cache_metrics(self, r: CollectorRegistry) -> None:
         self.cache_lookups = Counter(
             PREFIX + "cache_lookups", "Phrase cache lookups.", ["outcome"], registry=r
         )

@@ -34,7 +34,15 @@ class PrometheusHooks(MetricsHooks):
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        r = self.registry
+        self._latency_metrics(self.registry)
+        self._request_metrics(self.registry)
+        self._connection_metrics(self.registry)
+        self.fleet = FleetPrometheusHooks(self.registry)  # deepgram_tts2_fleet_* (docs/fleet.md)
+        self._states: dict[int, str] = {}
+        for state in CONNECTION_STATES:
+            self.connections.labels(state=state).set(0)
+
+    def _latency_metrics(self, r: CollectorRegistry) -> None:
         self.ttfb = Histogram(
             PREFIX + "ttfb_seconds",
             "First Speak (or REST POST) to first audio byte.",
@@ -48,6 +56,14 @@ class PrometheusHooks(MetricsHooks):
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.rtt = Histogram(
+            PREFIX + "connection_rtt_seconds",
+            "WebSocket ping round trip.",
+            buckets=RTT_BUCKETS,
+            registry=r,
+        )
+
+    def _request_metrics(self, r: CollectorRegistry) -> None:
         self.requests = Counter(
             PREFIX + "requests", "Requests by outcome.", ["outcome", "transport"], registry=r
         )
@@ -59,33 +75,18 @@ class PrometheusHooks(MetricsHooks):
         )
         self.audio = Counter(PREFIX + "audio_seconds", "Audio yielded to callers.", registry=r)
         self.characters = Counter(PREFIX + "characters", "Characters sent to Deepgram.", registry=r)
+        self.billable = Counter(
+            PREFIX + "billable_characters",
+            "Characters Deepgram billed for completed Flux turns (SpeechMetadata).",
+            registry=r,
+        )
         self.reconnects = Counter(
             PREFIX + "reconnects", "Retries on a fresh connection.", ["reason"], registry=r
-        )
-        self.breaker = Gauge(
-            PREFIX + "breaker_state", "Circuit breaker: 0 closed, 1 half-open, 2 open.", registry=r
-        )
-        self.connections = Gauge(
-            PREFIX + "connections", "Connections by state.", ["state"], registry=r
-        )
-        self.rtt = Histogram(
-            PREFIX + "connection_rtt_seconds",
-            "WebSocket ping round trip.",
-            buckets=RTT_BUCKETS,
-            registry=r,
-        )
-        self.flush_budget = Gauge(
-            PREFIX + "flush_budget_remaining",
-            "Flushes left in the window of the connection last used.",
-            registry=r,
         )
         self.rest_fallbacks = Counter(
             PREFIX + "rest_fallbacks",
             "Requests served over REST because the WebSocket was unavailable.",
             registry=r,
-        )
-        self.queue_depth = Gauge(
-            PREFIX + "queue_depth", "Requests waiting for a connection.", registry=r
         )
         self.stale_audio = Counter(
             PREFIX + "stale_audio_bytes", "Audio of interrupted requests dropped.", registry=r
@@ -93,12 +94,27 @@ class PrometheusHooks(MetricsHooks):
         self.warnings = Counter(
             PREFIX + "warnings", "Warnings from Deepgram by code.", ["code"], registry=r
         )
-        self.fleet = FleetPrometheusHooks(r)  # deepgram_tts2_fleet_* (docs/fleet.md)
+
+    def _connection_metrics(self, r: CollectorRegistry) -> None:
+        self.breaker = Gauge(
+            PREFIX + "breaker_state", "Circuit breaker: 0 closed, 1 half-open, 2 open.", registry=r
+        )
+        self.connections = Gauge(
+            PREFIX + "connections", "Connections by state.", ["state"], registry=r
+        )
+        self.flush_budget = Gauge(
+            PREFIX + "flush_budget_remaining",
+            "Flushes left in the window of the connection last used.",
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            PREFIX + "queue_depth", "Requests waiting for a connection.", registry=r
+        )
         self.breaker.set(0)
         self.flush_budget.set(20)
-        self._states: dict[int, str] = {}
-        for state in CONNECTION_STATES:
-            self.connections.labels(state=state).set(0)
+
+    def on_billable_characters(self, count: int) -> None:
+        self.billable.inc(count)
 
     def on_request_start(self, transport: str) -> None:
         self.in_flight.inc()
