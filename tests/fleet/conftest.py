@@ -9,8 +9,6 @@ server without seeing each other's keys. Tests that stop and start Redis get the
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import json
 import pathlib
 import shutil
@@ -26,6 +24,7 @@ from typing import Any, TypeVar
 import pytest
 import redis.asyncio as aioredis
 
+from deepgram_tts2 import timing
 from deepgram_tts2.fleet.options import FleetOptions
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -172,50 +171,11 @@ async def within(awaitable: Awaitable[T], seconds: float = 15.0) -> T:
     return await asyncio.wait_for(awaitable, seconds)
 
 
-class _Timer:
-    __slots__ = ("callback", "cancelled", "when")
-
-    def __init__(self, when: float, callback: Callable[[], None]) -> None:
-        self.when = when
-        self.callback = callback
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class FakeClock:
-    """Time that moves only when told (same shape as ``deepgram_tts2.timing.FakeClock``)."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = start
-        self._timers: list[tuple[float, int, _Timer]] = []
-        self._seq = itertools.count()
-
-    def now(self) -> float:
-        return self._now
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> _Timer:
-        timer = _Timer(when, callback)
-        heapq.heappush(self._timers, (when, next(self._seq), timer))
-        return timer
+class FakeClock(timing.FakeClock):
+    """The library's fake clock, settling more loop rounds per step (Redis round trips)."""
 
     async def settle(self, rounds: int = 30) -> None:
-        for _ in range(rounds):
-            await asyncio.sleep(0)
-
-    async def advance(self, seconds: float) -> None:
-        target = self._now + seconds
-        await self.settle()
-        while self._timers and self._timers[0][0] <= target:
-            when, _, timer = heapq.heappop(self._timers)
-            if timer.cancelled:
-                continue
-            self._now = max(self._now, when)
-            timer.callback()
-            await self.settle()
-        self._now = target
-        await self.settle()
+        await super().settle(rounds)
 
 
 @pytest.fixture

@@ -1,45 +1,17 @@
-"""The time the governors and caches read, behind a two-method protocol.
+"""The time the governors and caches read: the library's time seam (:mod:`deepgram_tts2.timing`).
 
-It is structurally the same as ``deepgram_tts2.timing.Clock`` (``now()`` and ``call_at()``), so
-the client passes its own clock (the loop's in production, a fake one in tests) and the waiters'
-deadlines are on the same time line as the pool's. The fleet package keeps its own copy of the
-protocol so it does not depend on the client's internals while they are being rewritten.
+The client passes its own clock (the loop's in production, a fake one in tests), so the
+waiters' deadlines are on the same time line as the pool's. :func:`wait_until` differs from
+:func:`deepgram_tts2.timing.wait` in one way the governors rely on: the awaited future is left
+untouched at the deadline (its owner may still resolve it).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Protocol
 
-
-class TimerHandle(Protocol):
-    """What :meth:`Clock.call_at` returns."""
-
-    def cancel(self) -> None:
-        """Do not run the callback (no effect once it ran)."""
-
-
-class Clock(Protocol):
-    """Monotonic seconds and timers against them."""
-
-    def now(self) -> float:
-        """The current time."""
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
-        """Run ``callback`` from the event loop once ``now() >= when``."""
-
-
-class LoopClock:
-    """The running event loop's clock (``loop.time()`` / ``loop.call_at``)."""
-
-    def now(self) -> float:
-        """``loop.time()`` of the running loop."""
-        return asyncio.get_running_loop().time()
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
-        """``loop.call_at(when, callback)``."""
-        return asyncio.get_running_loop().call_at(when, callback)
+from deepgram_tts2 import timing
+from deepgram_tts2.timing import Clock, LoopClock, TimerHandle
 
 
 async def wait_until(clock: Clock, future: asyncio.Future[None], deadline: float | None) -> bool:
@@ -69,12 +41,11 @@ async def wait_until(clock: Clock, future: asyncio.Future[None], deadline: float
 
 
 async def sleep(clock: Clock, seconds: float) -> None:
-    """Sleep ``seconds`` on ``clock``."""
+    """Sleep ``seconds`` on ``clock`` (yields to the loop once for ``seconds <= 0``)."""
     if seconds <= 0:
         await asyncio.sleep(0)
         return
-    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    try:
-        await wait_until(clock, never, clock.now() + seconds)
-    finally:
-        never.cancel()
+    await timing.sleep(clock, seconds)
+
+
+__all__ = ["Clock", "LoopClock", "TimerHandle", "sleep", "wait_until"]

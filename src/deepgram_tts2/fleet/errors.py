@@ -1,4 +1,4 @@
-"""Errors of the fleet package (a ``GovernorTimeoutError`` is a ``QueueFullError`` of the exception tree).
+"""Errors of the fleet package (``GovernorTimeoutError`` is a ``QueueFullError`` of the tree).
 
 ::
 
