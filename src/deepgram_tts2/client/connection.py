@@ -366,12 +366,16 @@ class Connection:
         """
         if self.error is not None:
             raise self.error
+        await self._send_frame(self._record_sent(message, tag))
+
+    def _record_sent(self, message: Any, tag: str) -> str:
+        """Tell the protocol session ``message`` is sent, report it; its frame."""
         self.session.sent(message, tag)
         if isinstance(message, Speak):
             self.hooks.on_characters(len(message.text))
         else:
             self.hooks.on_flush_budget(self.budget.flushes.remaining(self._now()))
-        await self._send_frame(serialize_client(message))
+        return serialize_client(message)
 
     async def _send_frame(self, frame: str) -> None:
         if self._ws is None or self.error is not None:

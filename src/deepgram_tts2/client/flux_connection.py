@@ -75,18 +75,12 @@ class FluxConnection(Connection):
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def send(self, message: Any, tag: str) -> None:
-        """Send one message of the owner's turn (Speak, Flush, Interrupt, Configure).
-
-        Raises:
-            DeepgramTTSError: the error that ended the socket.
-        """
-        if self.error is not None:
-            raise self.error
+    def _record_sent(self, message: Any, tag: str) -> str:
+        """A message of the owner's turn (Speak, Flush, Interrupt, Configure)."""
         self.flux.sent(message, tag)
         if isinstance(message, Speak):
             self.hooks.on_characters(len(message.text))
-        await self._send_frame(wire.serialize_client(message))
+        return wire.serialize_client(message)
 
     def start_clear(self) -> bool:
         """The owner left a live turn: the socket is CLEARING until that turn ends."""

@@ -8,6 +8,23 @@ from aiohttp import web
 
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
 
+# The platform's default wording of a refused handshake or request, by status (aura §1.3; Flux
+# answers the same, but its 429 names the code: flux §4 "Handshake").
+REJECTIONS: dict[int, tuple[str, str]] = {
+    400: ("Bad Request", "Bad Request"),
+    401: ("INVALID_AUTH", "Invalid credentials."),
+    402: ("PAYMENT_REQUIRED", "Project does not have enough credits for this request."),
+    403: ("INSUFFICIENT_PERMISSIONS", "Project does not have access to the requested model."),
+    429: ("Too Many Requests", "Please try again later."),
+    500: ("INTERNAL_SERVER_ERROR", "Internal server error."),
+    502: ("Bad Gateway", "Please try again later"),
+    503: ("Service Unavailable", "Please try again later"),
+}
+FLUX_REJECTIONS: dict[int, tuple[str, str]] = {
+    **REJECTIONS,
+    429: ("TOO_MANY_REQUESTS", "Too many requests. Please try again later."),
+}
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import numpy as np
 from aiohttp import web
 
 from deepgram_tts2.compat import TimeoutErrors
 from deepgram_tts2.emulator.codecs import StreamEncoder, UnsupportedEncodingError
-from deepgram_tts2.emulator.config import CloseConnection, EmulatorConfig, Stall
+from deepgram_tts2.emulator.config import EmulatorConfig
 from deepgram_tts2.emulator.faults import ConnectionFaults
 from deepgram_tts2.emulator.responses import error_response
-from deepgram_tts2.emulator.voices import Samples, VoiceEngine, synthesize
+from deepgram_tts2.emulator.rest_body import FaultyBody, stream_paced
+from deepgram_tts2.emulator.voices import VoiceEngine, synthesize
 from deepgram_tts2.emulator.wsession import model_uuid
 from deepgram_tts2.protocol.audio import content_type
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
@@ -32,7 +32,6 @@ from deepgram_tts2.protocol.v1.url import Api, SpeakParams
 
 log = logging.getLogger("deepgram_tts2.emulator")
 
-CHUNK_SAMPLES = 2400
 
 # "Payload size exceeds limit of 2 MB." (aura §3.4)
 TOO_LARGE = rest_protocol.RestError(413, "PAYLOAD_TOO_LARGE", "Payload size exceeds limit of 2 MB.")
@@ -117,71 +116,8 @@ async def stream_rest_response(
     await asyncio.sleep(config.pacing.rest_first_byte_ms / 1000.0)
     try:
         await response.prepare(request)
-        await _stream_body(_Body(request, response, faults), encoder, samples, rate, config)
+        body = FaultyBody(request, response, faults)
+        await stream_paced(body, encoder, samples, rate, config.pacing.realtime_factor)
     except ConnectionError:
         log.info("REST client went away mid-answer", extra={"request_id": request_id})
     return response
-
-
-async def _stream_body(
-    body: _Body,
-    encoder: StreamEncoder,
-    samples: Samples,
-    rate: int,
-    config: EmulatorConfig,
-) -> None:
-    """Write the encoded audio, paced at the real-time factor; stop if the body is cut."""
-    await body.write(encoder.header())
-    step = CHUNK_SAMPLES
-    rtf = config.pacing.realtime_factor
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    for offset in range(0, len(samples), step):
-        chunk = np.ascontiguousarray(samples[offset : offset + step])
-        if not await body.write(encoder.encode(chunk)):
-            return
-        if rtf > 0:
-            due = t0 + (offset + step) / rate / rtf
-            await asyncio.sleep(max(0.0, due - loop.time()))
-    if await body.write(encoder.finish()):
-        await body.response.write_eof()
-
-
-class _Body:
-    """Writes body bytes, applying the connection's faults; False once the body was cut."""
-
-    def __init__(
-        self, request: web.Request, response: web.StreamResponse, faults: ConnectionFaults
-    ) -> None:
-        self.request = request
-        self.response = response
-        self.faults = faults
-        self.sent = 0
-        self.cut = False
-
-    async def write(self, data: bytes) -> bool:
-        if self.cut:
-            return False
-        frame = self.faults.frame_bytes or len(data) or 1
-        for offset in range(0, len(data), frame):
-            if not await self._fire(about_to_send=True):
-                return False
-            piece = data[offset : offset + frame]
-            await self.response.write(piece)
-            self.sent += len(piece)
-            if self.faults.drip_interval_s:
-                await asyncio.sleep(self.faults.drip_interval_s)
-            if not await self._fire(about_to_send=False):
-                return False
-        return True
-
-    async def _fire(self, about_to_send: bool) -> bool:
-        for fault in self.faults.due_by_bytes(self.sent, about_to_send):
-            if isinstance(fault, CloseConnection):
-                self.cut = True
-                if self.request.transport is not None:
-                    self.request.transport.abort()
-                return False
-            if isinstance(fault, Stall):
-                await asyncio.sleep(fault.duration_ms / 1000.0)
-        return True

@@ -43,7 +43,7 @@ from deepgram_tts2.emulator.faults import ConnectionFaults, FaultRegistry
 from deepgram_tts2.emulator.guard import ConnectionGuard, guard_middleware
 from deepgram_tts2.emulator.metrics import EmulatorMetrics
 from deepgram_tts2.emulator.render_cache import RenderCache
-from deepgram_tts2.emulator.responses import error_response
+from deepgram_tts2.emulator.responses import REJECTIONS, error_response
 from deepgram_tts2.emulator.rest import read_text, stream_rest_response
 from deepgram_tts2.emulator.wsession import WsSession
 from deepgram_tts2.observability.server import MetricsServer
@@ -53,17 +53,6 @@ from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES
 from deepgram_tts2.protocol.v1.url import Api, QueryError, SpeakParams, parse_query
 
 log = logging.getLogger("deepgram_tts2.emulator")
-
-_ERRORS = {
-    401: ("INVALID_AUTH", "Invalid credentials."),
-    402: ("PAYMENT_REQUIRED", "Project does not have enough credits for this request."),
-    403: ("INSUFFICIENT_PERMISSIONS", "Project does not have access to the requested model."),
-    429: ("Too Many Requests", "Please try again later."),
-    500: ("INTERNAL_SERVER_ERROR", "Internal server error."),
-    502: ("Bad Gateway", "Please try again later"),
-    503: ("Service Unavailable", "Please try again later"),
-    400: ("Bad Request", "Bad Request"),
-}
 
 # Idle keep-alive connections between requests are closed after this (aiohttp's default is an
 # hour); a connection's first request has ``header_timeout_s`` instead (.guard).
@@ -260,7 +249,7 @@ class Emulator:
             await asyncio.sleep(faults.handshake_delay_s)
         reject = faults.reject
         if reject is not None:
-            code, msg = _ERRORS[reject.status]
+            code, msg = REJECTIONS[reject.status]
             return error_response(
                 reject.status,
                 reject.err_code or code,
@@ -271,13 +260,13 @@ class Emulator:
         key, _ = extract_credentials(request)
         config = self.config
         if key is None or not config.accepts(key):
-            return error_response(401, *_ERRORS[401], request_id)
+            return error_response(401, *REJECTIONS[401], request_id)
         params = parse_query(request.query.items(), api, config.require_known_model)
         if isinstance(params, QueryError):
             return error_response(params.status, params.err_code, params.err_msg, request_id)
         slot = self.limiter.try_acquire(config, api, key)
         if slot is None:  # "new requests will receive a 429: Too Many Requests" (aura §2.6)
-            return error_response(429, *_ERRORS[429], request_id)
+            return error_response(429, *REJECTIONS[429], request_id)
         return faults, params, key, slot
 
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
@@ -353,7 +342,7 @@ class Emulator:
                 self._transports.discard(transport)
 
     def _internal_error(self) -> web.Response:
-        return error_response(500, *_ERRORS[500], str(uuid.uuid4()))
+        return error_response(500, *REJECTIONS[500], str(uuid.uuid4()))
 
     async def _stamp_worker(self, _request: web.Request, response: web.StreamResponse) -> None:
         response.headers[WORKER_HEADER] = f"{self.worker}"

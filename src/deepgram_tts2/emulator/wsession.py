@@ -44,6 +44,7 @@ from deepgram_tts2.emulator.config import (
 from deepgram_tts2.emulator.faults import ConnectionFaults, TriggeredFault
 from deepgram_tts2.emulator.pacing import StreamSchedule
 from deepgram_tts2.emulator.render_cache import RenderCache
+from deepgram_tts2.emulator.stall import StallGate, abort_transport, run_timed_fault
 from deepgram_tts2.emulator.voices import VoiceEngine, synthesize
 from deepgram_tts2.protocol.audio import PcmFormat
 from deepgram_tts2.protocol.errors import CloseReason, format_close_reason
@@ -153,7 +154,7 @@ class WsSession:
         self._slots = asyncio.Semaphore(RENDER_AHEAD)
         self._out: asyncio.Queue[_Out] = asyncio.Queue(maxsize=config.max_outbound_frames)
         self._send_lock = asyncio.Lock()
-        self._stall_until = 0.0
+        self._gate = StallGate(self.loop)
         self._metadata_due: Metadata | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -338,9 +339,7 @@ class WsSession:
                 item.audio is not None or isinstance(item.control, Flushed)
             ):
                 continue  # work of a cleared epoch
-            delay = self._stall_until - self.loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await self._gate.passed()
             if item.audio is not None:
                 await self._send_audio(item.audio)
             elif item.control is not None:
@@ -383,9 +382,7 @@ class WsSession:
         )
         log.info("closing session", extra={"request_id": self.request_id, "state": f"close {code}"})
         if code == 1006:
-            transport = self.request.transport
-            if transport is not None:
-                transport.abort()
+            abort_transport(self.request)
             return
         async with self._send_lock:
             with contextlib.suppress(ConnectionError, RuntimeError):
@@ -405,8 +402,7 @@ class WsSession:
                 return
             await self._close_now(fault.code, reason)
         elif isinstance(fault, Stall):
-            self._stall_until = max(self._stall_until, self.loop.time() + fault.duration_ms / 1000)
-            await asyncio.sleep(max(0.0, self._stall_until - self.loop.time()))
+            await self._gate.stall(fault.duration_ms)
         elif isinstance(fault, SendError):
             await self._send_text(serialize_server(ErrorMessage(fault.err_code, fault.err_msg)))
             if fault.then_close:
@@ -420,13 +416,7 @@ class WsSession:
             await self._send_text(fault.payload)
 
     async def _timed_fault(self, fault: TriggeredFault) -> None:
-        assert fault.after_ms is not None
-        await asyncio.sleep(fault.after_ms / 1000.0)
-        if self.faults.mark_fired(fault) and not self.closed:
-            if isinstance(fault, Stall):
-                self._stall_until = self.loop.time() + fault.duration_ms / 1000.0
-            else:
-                await self._fire(fault)
+        await run_timed_fault(fault, self.faults, self._gate, lambda: self.closed, self._fire)
 
     async def _timer(self) -> None:
         while not self.closed:

@@ -13,8 +13,53 @@ from typing import Any
 log = logging.getLogger("deepgram_tts2.observability")
 
 
-class MetricsHooks:
-    """Override what you need."""
+class FleetHooks:
+    """What the fleet package (``deepgram_tts2.fleet``: governors, phrase cache) reports.
+
+    Labels: kind ``websocket``/``rest``, priority ``live``/``prewarm``, outcome
+    ``granted``/``timeout``/``cancelled``/``closed`` (waits) or ``hit``/``miss`` (lookups),
+    component ``governor``/``cache``. Every method is a no-op here.
+    """
+
+    def on_fleet_leases(self, kind: str, held: int) -> None:
+        """Leases of ``kind`` this process holds now."""
+
+    def on_fleet_waiters(self, kind: str, waiting: int) -> None:
+        """Callers of this process waiting for a ``kind`` slot now."""
+
+    def on_fleet_budget(self, kind: str, in_use: int, limit: int) -> None:
+        """The budget as last seen: ``in_use`` leases fleet-wide out of ``limit``."""
+
+    def on_fleet_wait(self, kind: str, priority: str, seconds: float, outcome: str) -> None:
+        """An acquire ended after ``seconds`` with ``outcome``."""
+
+    def on_fleet_throttled(self, kind: str) -> None:
+        """An acquire found the budget exhausted and had to wait (a 429 avoided)."""
+
+    def on_fleet_degraded(self, degraded: bool) -> None:
+        """Redis became unreachable (True: per-process limits apply) or reachable again."""
+
+    def on_fleet_redis_error(self, component: str) -> None:
+        """A Redis call of ``component`` (``governor``, ``cache``) failed."""
+
+    def on_fleet_leases_restored(self, kind: str, count: int) -> None:
+        """Held leases Redis had lost were registered again."""
+
+    def on_fleet_cache_lookup(self, outcome: str) -> None:
+        """A phrase cache lookup: ``hit`` or ``miss``."""
+
+    def on_fleet_cache_store(self, nbytes: int) -> None:
+        """Complete audio of ``nbytes`` was stored."""
+
+    def on_fleet_cache_size(self, nbytes: int, entries: int) -> None:
+        """The cache now holds ``entries`` phrases of ``nbytes`` audio bytes."""
+
+    def on_fleet_cache_evictions(self, count: int) -> None:
+        """``count`` phrases were evicted to stay within the byte bound."""
+
+
+class MetricsHooks(FleetHooks):
+    """Override what you need (the fleet's hooks included)."""
 
     def on_request_start(self, transport: str) -> None:
         """A request started on ``transport`` (``websocket`` or ``rest``)."""
@@ -69,45 +114,6 @@ class MetricsHooks:
     def on_billable_characters(self, count: int) -> None:
         """Flux: what a completed turn was billed (``SpeechMetadata``)."""
 
-    # -- fleet coordination (deepgram_tts2.fleet; labels: kind websocket|rest, priority
-    # live|prewarm, outcome granted|timeout|cancelled|closed or hit|miss) -----------------------
-
-    def on_fleet_leases(self, kind: str, held: int) -> None:
-        """Leases of ``kind`` this process holds now."""
-
-    def on_fleet_waiters(self, kind: str, waiting: int) -> None:
-        """Callers of this process waiting for a ``kind`` slot now."""
-
-    def on_fleet_budget(self, kind: str, in_use: int, limit: int) -> None:
-        """The budget as last seen: ``in_use`` leases fleet-wide out of ``limit``."""
-
-    def on_fleet_wait(self, kind: str, priority: str, seconds: float, outcome: str) -> None:
-        """An acquire ended after ``seconds`` with ``outcome``."""
-
-    def on_fleet_throttled(self, kind: str) -> None:
-        """An acquire found the budget exhausted and had to wait (a 429 avoided)."""
-
-    def on_fleet_degraded(self, degraded: bool) -> None:
-        """Redis became unreachable (True: per-process limits apply) or reachable again."""
-
-    def on_fleet_redis_error(self, component: str) -> None:
-        """A Redis call of ``component`` (``governor``, ``cache``) failed."""
-
-    def on_fleet_leases_restored(self, kind: str, count: int) -> None:
-        """Held leases Redis had lost were registered again."""
-
-    def on_fleet_cache_lookup(self, outcome: str) -> None:
-        """A phrase cache lookup: ``hit`` or ``miss``."""
-
-    def on_fleet_cache_store(self, nbytes: int) -> None:
-        """Complete audio of ``nbytes`` was stored."""
-
-    def on_fleet_cache_size(self, nbytes: int, entries: int) -> None:
-        """The cache now holds ``entries`` phrases of ``nbytes`` audio bytes."""
-
-    def on_fleet_cache_evictions(self, count: int) -> None:
-        """``count`` phrases were evicted to stay within the byte bound."""
-
 
 class SafeHooks(MetricsHooks):
     """Delegates to ``inner`` and never lets its exceptions out.
@@ -119,25 +125,32 @@ class SafeHooks(MetricsHooks):
 
     def __init__(self, inner: MetricsHooks | None) -> None:
         self._inner = inner or MetricsHooks()
-        self._reported: set[str] = set()
-        for name in dir(MetricsHooks):
-            if name.startswith("on_"):
-                setattr(self, name, self._guard(name, getattr(self._inner, name, None)))
+        bind_guarded(self, MetricsHooks, self._inner, log)
 
-    def _guard(self, name: str, target: Any) -> Any:
-        if target is None:
-            return _ignore
-        reported = self._reported
 
-        def call(*args: Any) -> None:
-            try:
-                target(*args)
-            except Exception:
-                if name not in reported:
-                    reported.add(name)
-                    log.exception("metrics hook %s failed (reported once)", name)
+def bind_guarded(wrapper: object, interface: type, inner: object, logger: logging.Logger) -> None:
+    """Set on ``wrapper`` every ``on_*`` hook of ``interface`` as a call of ``inner``'s that
+    logs its exception (once per hook, on ``logger``) instead of raising; no-op where ``inner``
+    lacks the hook."""
+    reported: set[str] = set()
+    for name in dir(interface):
+        if name.startswith("on_"):
+            setattr(wrapper, name, _guard(name, getattr(inner, name, None), reported, logger))
 
-        return call
+
+def _guard(name: str, target: Any, reported: set[str], logger: logging.Logger) -> Any:
+    if target is None:
+        return _ignore
+
+    def call(*args: Any) -> None:
+        try:
+            target(*args)
+        except Exception:
+            if name not in reported:
+                reported.add(name)
+                logger.exception("metrics hook %s failed (reported once)", name)
+
+    return call
 
 
 def _ignore(*_args: Any) -> None:

@@ -17,8 +17,7 @@ import numpy as np
 from aiohttp import web
 
 from deepgram_tts2.emulator.codecs import StreamEncoder, UnsupportedEncodingError, encode_pcm
-from deepgram_tts2.emulator.config import CloseConnection, Stall
-from deepgram_tts2.emulator.faults import ConnectionFaults
+from deepgram_tts2.emulator.rest_body import FaultyBody, stream_paced
 from deepgram_tts2.emulator.v2.voices import synthesize_flux
 from deepgram_tts2.emulator.voices import Samples
 from deepgram_tts2.emulator.wsession import model_uuid
@@ -29,8 +28,6 @@ from deepgram_tts2.protocol.v2.url import Transport
 
 if TYPE_CHECKING:
     from deepgram_tts2.emulator.v2.routes import Admitted, FluxService
-
-CHUNK_SAMPLES = 2400
 
 
 async def handle_rest(service: FluxService, request: web.Request) -> web.StreamResponse:
@@ -111,19 +108,8 @@ async def _stream(
     response.enable_chunked_encoding()
     await asyncio.sleep(config.pacing.rest_first_byte_ms / 1000.0)
     await response.prepare(request)
-    body = _Body(request, response, admitted.faults)
-    await body.write(encoder.header())
-    loop, rtf = asyncio.get_running_loop(), config.pacing.realtime_factor
-    t0 = loop.time()
-    for offset in range(0, len(samples), CHUNK_SAMPLES):
-        chunk = np.ascontiguousarray(samples[offset : offset + CHUNK_SAMPLES])
-        if not await body.write(encoder.encode(chunk)):
-            return response
-        if rtf > 0:
-            due = t0 + (offset + CHUNK_SAMPLES) / rate / rtf
-            await asyncio.sleep(max(0.0, due - loop.time()))
-    if await body.write(encoder.finish()):
-        await response.write_eof()
+    body = FaultyBody(request, response, admitted.faults)
+    await stream_paced(body, encoder, samples, rate, config.pacing.realtime_factor)
     return response
 
 
@@ -151,46 +137,3 @@ def _encoder(
     if encoding.is_pcm:
         return _PcmEncoder(FluxPcmFormat(encoding, rate), container)
     return StreamEncoder(encoding, container, rate, bit_rate)
-
-
-class _Body:
-    """Writes body bytes, applying the connection's faults; False once the body was cut.
-
-    (The same rules as the v1 REST body writer, which is private to ``emulator/rest.py``.)
-    """
-
-    def __init__(
-        self, request: web.Request, response: web.StreamResponse, faults: ConnectionFaults
-    ) -> None:
-        self.request = request
-        self.response = response
-        self.faults = faults
-        self.sent = 0
-        self.cut = False
-
-    async def write(self, data: bytes) -> bool:
-        if self.cut:
-            return False
-        frame = self.faults.frame_bytes or len(data) or 1
-        for offset in range(0, len(data), frame):
-            if not await self._fire(about_to_send=True):
-                return False
-            piece = data[offset : offset + frame]
-            await self.response.write(piece)
-            self.sent += len(piece)
-            if self.faults.drip_interval_s:
-                await asyncio.sleep(self.faults.drip_interval_s)
-            if not await self._fire(about_to_send=False):
-                return False
-        return True
-
-    async def _fire(self, about_to_send: bool) -> bool:
-        for fault in self.faults.due_by_bytes(self.sent, about_to_send):
-            if isinstance(fault, CloseConnection):
-                self.cut = True
-                if self.request.transport is not None:
-                    self.request.transport.abort()
-                return False
-            if isinstance(fault, Stall):
-                await asyncio.sleep(fault.duration_ms / 1000.0)
-        return True

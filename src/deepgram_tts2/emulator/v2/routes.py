@@ -22,24 +22,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from deepgram_tts2.emulator.faults import ConnectionFaults
-from deepgram_tts2.emulator.responses import error_response
+from deepgram_tts2.emulator.responses import FLUX_REJECTIONS, error_response
 from deepgram_tts2.emulator.v2.options import EmulatorV2Options
 from deepgram_tts2.protocol.v2.url import FluxParams, QueryError, QueryRules, Transport, parse_query
 
 if TYPE_CHECKING:
     from deepgram_tts2.emulator.server import Emulator
-
-# Default wording of rejected handshakes (the platform's, as on v1; flux §4 "Handshake").
-_REJECT_TEXT = {
-    400: ("Bad Request", "Bad Request"),
-    401: ("INVALID_AUTH", "Invalid credentials."),
-    402: ("PAYMENT_REQUIRED", "Project does not have enough credits for this request."),
-    403: ("INSUFFICIENT_PERMISSIONS", "Project does not have access to the requested model."),
-    429: ("TOO_MANY_REQUESTS", "Too many requests. Please try again later."),
-    500: ("INTERNAL_SERVER_ERROR", "Internal server error."),
-    502: ("Bad Gateway", "Please try again later"),
-    503: ("Service Unavailable", "Please try again later"),
-}
 
 
 @dataclass(frozen=True)
@@ -107,7 +95,7 @@ class FluxService:
             await asyncio.sleep(faults.handshake_delay_s)
         reject = faults.reject
         if reject is not None:
-            code, msg = _REJECT_TEXT[reject.status]
+            code, msg = FLUX_REJECTIONS[reject.status]
             return self.refuse(
                 reject.status,
                 reject.err_code or code,
@@ -117,7 +105,7 @@ class FluxService:
             )
         key, _ = extract_credentials(request)
         if key is None or (emulator.config.api_keys and key not in emulator.config.api_keys):
-            return self.refuse(401, *_REJECT_TEXT[401], request_id)
+            return self.refuse(401, *FLUX_REJECTIONS[401], request_id)
         options = self.options
         rules = QueryRules(
             require_known_model=options.require_known_model,
@@ -129,7 +117,7 @@ class FluxService:
         if isinstance(params, QueryError):
             return self.refuse(params.status, params.err_code, params.err_msg, request_id)
         if self.active[transport][key] >= self._limit(transport):
-            return self.refuse(429, *_REJECT_TEXT[429], request_id)
+            return self.refuse(429, *FLUX_REJECTIONS[429], request_id)
         return Admitted(request_id, faults, params, key, options)
 
     def refuse(

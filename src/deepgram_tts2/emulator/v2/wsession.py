@@ -36,6 +36,7 @@ from deepgram_tts2.emulator.config import (
     Stall,
 )
 from deepgram_tts2.emulator.faults import TriggeredFault
+from deepgram_tts2.emulator.stall import StallGate, abort_transport, run_timed_fault
 from deepgram_tts2.emulator.v2.voices import render_flux
 from deepgram_tts2.emulator.wsession import model_uuid
 from deepgram_tts2.protocol.v2 import rest as rest_protocol
@@ -139,7 +140,7 @@ class FluxWsSession:
         self._jobs: asyncio.Queue[Synthesize | FinishTurn] = asyncio.Queue()
         self._out: asyncio.Queue[_Out] = asyncio.Queue(maxsize=self.config.max_outbound_frames)
         self._send_lock = asyncio.Lock()
-        self._stall_until = 0.0
+        self._gate = StallGate(self.loop)
         self._helpers: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -280,9 +281,7 @@ class FluxWsSession:
                 report = self.session.turn_audio_done if item.done else self.session.turn_cancelled
                 await self._apply(report(item.speech_id), direct=True)
                 continue
-            delay = self._stall_until - self.loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await self._gate.passed()
             if item.audio is not None and item.speech_id is not None:
                 if not self._tail_allows(item.speech_id):
                     continue
@@ -329,9 +328,7 @@ class FluxWsSession:
         self.closed = True
         log.info("closing v2 session", extra={"request_id": self.admitted.request_id})
         if code == 1006:
-            transport = self.request.transport
-            if transport is not None:
-                transport.abort()
+            abort_transport(self.request)
             return
         async with self._send_lock:
             with contextlib.suppress(ConnectionError, RuntimeError):
@@ -345,8 +342,7 @@ class FluxWsSession:
         if isinstance(fault, CloseConnection):
             await self._close_now(fault.code, fault.reason)
         elif isinstance(fault, Stall):
-            self._stall_until = max(self._stall_until, self.loop.time() + fault.duration_ms / 1000)
-            await asyncio.sleep(max(0.0, self._stall_until - self.loop.time()))
+            await self._gate.stall(fault.duration_ms)
         elif isinstance(fault, SendError):
             await self._send_control(ErrorMessage(fault.err_code, fault.err_msg))
             if fault.then_close:
@@ -358,13 +354,7 @@ class FluxWsSession:
             await self._send_text(fault.payload)
 
     async def _timed_fault(self, fault: TriggeredFault) -> None:
-        assert fault.after_ms is not None
-        await asyncio.sleep(fault.after_ms / 1000.0)
-        if self.faults.mark_fired(fault) and not self.closed:
-            if isinstance(fault, Stall):
-                self._stall_until = self.loop.time() + fault.duration_ms / 1000.0
-            else:
-                await self._fire(fault)
+        await run_timed_fault(fault, self.faults, self._gate, lambda: self.closed, self._fire)
 
     async def _timer(self) -> None:
         while not self.closed:
