@@ -6,6 +6,7 @@ import argparse
 import json
 
 from deepgram_tts2.emulator.config import EmulatorConfig, FaultPlan, MetadataTiming, Pacing
+from deepgram_tts2.emulator.v2.options import EmulatorV2Options
 from deepgram_tts2.protocol.v1.messages import WarningShape
 from deepgram_tts2.protocol.v1.server_session import (
     ClearId,
@@ -121,6 +122,13 @@ def _add_switches(parser: argparse.ArgumentParser) -> None:
     )
     add("--synthesis-start-chars", type=int, default=d.synthesis_start_chars)
     add("--permessage-deflate", choices=["on", "off"], default="on")
+    add(
+        "--flux-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of /v2/speak (docs/flux.md table; VALUE as JSON or a bare string)",
+    )
 
 
 def parse_projects(specs: list[str]) -> dict[str, tuple[str, ...]]:
@@ -139,6 +147,31 @@ def parse_projects(specs: list[str]) -> dict[str, tuple[str, ...]]:
             raise ValueError(f"--project {name.strip()} given twice")
         projects[name.strip()] = members
     return projects
+
+
+def parse_flux_options(specs: list[str]) -> EmulatorV2Options:
+    """``["close_scheme=v2", "interrupt_tail_frames=3"]`` -> the ``/v2/speak`` options.
+
+    A VALUE that parses as JSON is taken as such (``3``, ``null``, ``true``), otherwise as the
+    string it is (``v2``).
+
+    Raises:
+        ValueError: for a spec without ``=``, a name given twice, or a bad name or value
+            (``pydantic.ValidationError`` is a ``ValueError``).
+    """
+    fields: dict[str, object] = {}
+    for spec in specs:
+        name, sep, raw = spec.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError("--flux-option wants NAME=VALUE")
+        if name in fields:
+            raise ValueError(f"--flux-option {name} given twice")
+        try:
+            fields[name] = json.loads(raw)
+        except ValueError:
+            fields[name] = raw
+    return EmulatorV2Options.model_validate(fields)
 
 
 def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
@@ -191,5 +224,6 @@ def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
         header_timeout_s=ns.header_timeout_s,
         max_pending_connections=ns.max_pending_connections,
         render_cache_bytes=int(ns.render_cache_mb * _MIB),
+        flux=parse_flux_options(ns.flux_option),
         faults=plan,
     )

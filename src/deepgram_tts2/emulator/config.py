@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deepgram_tts2.compat import StrEnum
+from deepgram_tts2.emulator.v2.options import EmulatorV2Options
 from deepgram_tts2.protocol.v1.messages import WarningShape
 from deepgram_tts2.protocol.v1.server_session import (
     ClearId,
@@ -234,6 +235,7 @@ RUNTIME_FIELDS = frozenset(
         "synthesis_start",
         "synthesis_start_chars",
         "permessage_deflate",
+        "flux",
     }
 )
 
@@ -275,6 +277,8 @@ class EmulatorConfig(BaseModel):
         max_buffer_chars: bound on buffered unflushed text per session (memory bound).
         max_outbound_frames: bound on queued outbound frames per session.
         require_known_model: reject model ids outside the published list with 400.
+        flux: the options of ``/v2/speak`` (:class:`~.v2.options.EmulatorV2Options`: one field
+            per behaviour the Flux docs leave open).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -314,6 +318,7 @@ class EmulatorConfig(BaseModel):
     max_outbound_frames: int = Field(default=256, ge=1)
     require_known_model: bool = True
     model_version: str = "2024-11-19.0"
+    flux: EmulatorV2Options = EmulatorV2Options()
     faults: FaultPlan = FaultPlan()
 
     @model_validator(mode="before")

@@ -115,8 +115,10 @@ class Emulator:
 
     @property
     def active_sessions(self) -> int:
-        """Open WebSocket sessions."""
-        return self.limiter.active(Api.WEBSOCKET)
+        """Open WebSocket sessions (``/v1/speak`` and ``/v2/speak``)."""
+        from deepgram_tts2.emulator.v2.routes import flux_service
+
+        return self.limiter.active(Api.WEBSOCKET) + flux_service(self).active_sessions
 
     @property
     def active_rest_requests(self) -> int:
@@ -150,9 +152,12 @@ class Emulator:
         self.faults.clear()
 
     def drop_all(self) -> None:
-        """Drop every open connection at once, without a close frame."""
+        """Drop every open connection (both APIs) at once, without a close frame."""
+        from deepgram_tts2.emulator.v2.routes import flux_service
+
         for transport in list(self._transports):
             transport.abort()
+        flux_service(self).drop_all()
 
     async def start(self) -> None:
         """Bind and start serving (port 0 picks a free port)."""

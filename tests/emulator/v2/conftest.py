@@ -11,7 +11,6 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from deepgram_tts2.emulator.server import Emulator
 from deepgram_tts2.emulator.v2.options import EmulatorV2Options
-from deepgram_tts2.emulator.v2.routes import set_v2_options
 from tests.conftest import TEST_KEY, EmulatorFactory
 from tests.emulator.conftest import Transcript, collect, send
 
@@ -33,9 +32,7 @@ async def flux_factory(emulator_factory: EmulatorFactory) -> FluxFactory:
         fields = EmulatorV2Options.model_fields
         v2 = {k: v for k, v in overrides.items() if k in fields}
         config = {k: v for k, v in overrides.items() if k not in fields}
-        emulator = await emulator_factory(**config)
-        set_v2_options(emulator, EmulatorV2Options.model_validate(v2))
-        return emulator
+        return await emulator_factory(**config, flux=EmulatorV2Options.model_validate(v2))
 
     return make
 

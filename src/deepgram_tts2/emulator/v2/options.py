@@ -2,8 +2,8 @@
 
 Each default is the spec's recommendation (flux §8 "Emulator notes", §10 open questions) or,
 where the spec recommends nothing, its best-supported reading; docs/flux.md has the table.
-Until the lead wires :class:`EmulatorV2Options` into ``EmulatorConfig`` (as ``flux``), set it
-per emulator with :func:`deepgram_tts2.emulator.v2.routes.set_v2_options`.
+They are ``EmulatorConfig.flux``: ``dgtts serve --flux-option NAME=VALUE``, or at runtime
+``Emulator.configure(flux=...)`` / ``POST /_emulator/config {"flux": {...}}``.
 """
 
 from __future__ import annotations

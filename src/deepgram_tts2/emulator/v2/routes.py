@@ -46,7 +46,6 @@ class FluxService:
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.override: EmulatorV2Options | None = None
         self.active: dict[Transport, Counter[str]] = {t: Counter() for t in Transport}
         self.sockets: set[web.WebSocketResponse] = set()
         self.transports: set[asyncio.Transport] = set()
@@ -54,11 +53,8 @@ class FluxService:
 
     @property
     def options(self) -> EmulatorV2Options:
-        """The override, else ``EmulatorConfig.flux`` once wired, else the defaults."""
-        if self.override is not None:
-            return self.override
-        wired = getattr(self.emulator.config, "flux", None)
-        return wired if isinstance(wired, EmulatorV2Options) else EmulatorV2Options()
+        """``EmulatorConfig.flux`` as it is now (read per connection: changes apply to the next)."""
+        return self.emulator.config.flux
 
     @property
     def active_sessions(self) -> int:
@@ -89,6 +85,7 @@ class FluxService:
         request_id = str(uuid.uuid4())
         self.total_connections += 1
         emulator = self.emulator
+        emulator.total_connections += 1  # the emulator counts both APIs' handshakes
         faults = emulator.faults.claim(transport.value)
         emulator.metrics.connections.labels(api=f"v2_{transport.value}").inc()
         if faults.handshake_delay_s:
@@ -139,8 +136,9 @@ def flux_service(emulator: Emulator) -> FluxService:
 
 
 def set_v2_options(emulator: Emulator, options: EmulatorV2Options | None) -> None:
-    """Use ``options`` for the next v2 connections of ``emulator`` (None: back to the config)."""
-    flux_service(emulator).override = options
+    """Use ``options`` for the next v2 connections of ``emulator`` (None: the defaults); the
+    same as ``emulator.configure(flux=options)``."""
+    emulator.configure(flux=options or EmulatorV2Options())
 
 
 def install_v2_routes(app: web.Application, emulator: Emulator) -> None:

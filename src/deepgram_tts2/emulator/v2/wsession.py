@@ -381,6 +381,7 @@ async def handle_ws(service: FluxService, request: web.Request) -> web.StreamRes
         max_msg_size=max(16 * admitted.options.max_message_bytes, 4 * 1024 * 1024),
         autoping=False,  # pings reset the idle timer: answered by the session
         heartbeat=None,
+        compress=service.emulator.config.permessage_deflate,  # as on /v1/speak (undocumented)
     )
     ws.headers[rest_protocol.HEADER_REQUEST_ID] = admitted.request_id
     if not ws.can_prepare(request).ok:
