@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from deepgram_tts2.emulator.voices import (
+    EspeakVoice,
     ToneVoice,
     espeak_voice_name,
     synthesize,
@@ -64,3 +65,12 @@ def test_tone_voice_is_deterministic_and_audible() -> None:
     assert len(first) == 8 * int(24000 * 0.05)
     assert rms(first) > 1000
     assert voice.synthesize("").size == 0
+
+
+def test_a_voice_without_a_rate_does_not_inherit_the_previous_voices_rate() -> None:
+    text = "The rate of one voice must not leak into the next one."
+    default = EspeakVoice("en-us").synthesize(text)
+    slow = EspeakVoice("en-us", words_per_minute=80).synthesize(text)
+    after = EspeakVoice("en-us").synthesize(text)
+    assert slow.size > 1.5 * default.size  # the rate took effect
+    assert abs(after.size - default.size) < 0.05 * default.size  # and was not left behind

@@ -33,6 +33,7 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PARAM_RATE = 1
+_DEFAULT_WPM = 175  # espeakRATE_NORMAL (eSpeak NG's speak_lib.h)
 
 _LANGUAGES = {
     "en": "en-us",
@@ -90,8 +91,9 @@ class _Espeak:
         """Synthesise ``text``; the caller holds ``_lock``."""
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise ValueError(f"eSpeak NG has no voice {voice!r}")
-        if words_per_minute is not None:
-            self.lib.espeak_SetParameter(_PARAM_RATE, words_per_minute, 0)
+        # The rate is process-wide state of the library: set it on every call, or a voice
+        # without a rate would speak at the rate the previous voice left behind.
+        self.lib.espeak_SetParameter(_PARAM_RATE, words_per_minute or _DEFAULT_WPM, 0)
         self._chunks = []
         data = text.encode("utf-8")
         buffer = ctypes.create_string_buffer(data)
