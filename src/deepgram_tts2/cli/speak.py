@@ -259,45 +259,13 @@ async def _speak(
     """Start the emulator if needed, connect, stream, then settle the output (commit or discard)
     and report while the signal handlers still guard it; returns the exit code."""
     loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
     state = _RunState()
-
-    def on_signal(signum: int) -> None:
-        if state.stream_over:
-            return  # the audio is complete: finish normally
-        if state.signal is None:
-            state.signal = signum
-        if state.stream is not None:
-            task = loop.create_task(state.stream.interrupt())
-            state.tasks.add(task)
-            task.add_done_callback(state.tasks.discard)
-        elif main is not None:
-            main.cancel()
-
-    installed: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
+    installed = _guard_signals(loop, state)
     result = SpeakResult()
     hidden = (key,)
     try:
         async with contextlib.AsyncExitStack() as stack:
-            url = args.url or DEFAULT_URL
-            if embedded:
-                from deepgram_tts2.emulator.config import EmulatorConfig
-                from deepgram_tts2.emulator.server import Emulator
-
-                emulator = Emulator(EmulatorConfig(port=0, api_keys=(key,)))
-                await stack.enter_async_context(emulator)
-                url = emulator.ws_url
-            options = TTSOptions.create(**_option_args(args, key, url))
-            if embedded:
-                at = options.websocket_url
-                eprint(
-                    f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {at}"
-                )
-            tts = await stack.enter_async_context(DeepgramTTS(options))
+            options, tts = await _open_client(stack, args, key, embedded)
             texts = _stdin_lines(loop) if from_stdin else _one(args.text)
             # A whole text longer than one socket's character budget is spread over several
             # sockets at once, audio in order (library: DeepgramTTS.long_stream).
@@ -316,6 +284,51 @@ async def _speak(
         for installed_signal in installed:
             loop.remove_signal_handler(installed_signal)
         arm_sigterm()  # asyncio reset SIGTERM to the default action
+
+
+def _guard_signals(loop: asyncio.AbstractEventLoop, state: _RunState) -> list[int]:
+    """SIGINT/SIGTERM interrupt the running stream (or cancel the run before one exists); a
+    signal once the audio is complete is ignored. Returns the signals handled."""
+    main = asyncio.current_task()
+
+    def on_signal(signum: int) -> None:
+        if state.stream_over:
+            return  # the audio is complete: finish normally
+        if state.signal is None:
+            state.signal = signum
+        if state.stream is not None:
+            task = loop.create_task(state.stream.interrupt())
+            state.tasks.add(task)
+            task.add_done_callback(state.tasks.discard)
+        elif main is not None:
+            main.cancel()
+
+    installed: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+    return installed
+
+
+async def _open_client(
+    stack: contextlib.AsyncExitStack, args: argparse.Namespace, key: str, embedded: bool
+) -> tuple[TTSOptions, DeepgramTTS]:
+    """The client's options and the started client (on the embedded emulator without a key);
+    both are closed with ``stack``."""
+    url = args.url or DEFAULT_URL
+    if embedded:
+        from deepgram_tts2.emulator.config import EmulatorConfig
+        from deepgram_tts2.emulator.server import Emulator
+
+        emulator = Emulator(EmulatorConfig(port=0, api_keys=(key,)))
+        await stack.enter_async_context(emulator)
+        url = emulator.ws_url
+    options = TTSOptions.create(**_option_args(args, key, url))
+    if embedded:
+        at = options.websocket_url
+        eprint(f"dgtts: no {API_KEY_ENV}: speaking offline with the embedded emulator at {at}")
+    return options, await stack.enter_async_context(DeepgramTTS(options))
 
 
 async def _one(text: str) -> AsyncIterator[str]:
