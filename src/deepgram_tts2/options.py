@@ -300,12 +300,21 @@ class TTSOptions(BaseSettings):
             return None
         if not isinstance(value, str):
             raise ValueError("must be a string")  # never echo what it was
-        key = value.strip()
+        # Only what a file or a shell leaves around a key (spaces, tabs, line ends) is dropped;
+        # any other surrounding character is refused below, never silently removed.
+        key = value.strip(" \t\r\n")
         if not key:
             return None
         bad = _ILLEGAL_KEY_CHARS.search(key)
         if bad is not None:
-            kind = "a control character" if ord(bad.group()) < 0x80 else "a non-ASCII character"
+            char = ord(bad.group())
+            kind = (
+                "a space"
+                if char == 0x20
+                else "a control character"
+                if char < 0x80
+                else "a non-ASCII character"
+            )
             raise ValueError(
                 f"contains {kind} at position {bad.start()} (an HTTP header cannot carry it)"
             )
@@ -314,18 +323,29 @@ class TTSOptions(BaseSettings):
     @field_validator("base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
+        # The messages never quote the URL: it may carry credentials.
         parts = urlsplit(value)
         if parts.scheme not in ("ws", "wss", "http", "https") or not parts.netloc:
             raise ValueError("base_url must be a ws://, wss://, http:// or https:// URL")
+        try:
+            port = parts.port  # raises ValueError for a port that is not a number in 0-65535
+        except ValueError:
+            raise ValueError("base_url has a port that is not a number from 1 to 65535") from None
+        if not parts.hostname or port == 0:
+            raise ValueError("base_url needs a host name (and a port from 1 to 65535, if any)")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("base_url must not carry credentials: the key goes in api_key")
+        if parts.query or parts.fragment:
+            raise ValueError("base_url must not carry a query: use extra_query for parameters")
         return value
 
     @field_validator("model")
     @classmethod
     def _check_model(cls, value: str) -> str:
         if not (is_well_formed_model(value) or is_flux_model(value)):
-            raise ValueError(
-                f"model {value!r} is neither an Aura model id (aura[-2]-<voice>-<lang>, "
-                f"/v1/speak) nor a Flux one (flux-<voice>-<lang>, /v2/speak)"
+            raise ValueError(  # the value is not quoted: a key pasted in the wrong field
+                "model is neither an Aura model id (aura[-2]-<voice>-<lang>, /v1/speak) nor a "
+                "Flux one (flux-<voice>-<lang>, /v2/speak)"
             )
         return value
 
@@ -350,6 +370,8 @@ class TTSOptions(BaseSettings):
             )
             if bad is not None:
                 raise ValueError(f"expressivity: {bad[1]}")
+            if set(self.extra_query) - {"tag"}:  # the v2 query has no pass-through (flux §1.3)
+                raise ValueError("extra_query takes only 'tag' for Flux (/v2/speak)")
         else:
             rates = ENCODING_RULES[encoding].sample_rates
             if self.speed is not None and not SPEED_RANGE[0] <= self.speed <= SPEED_RANGE[1]:

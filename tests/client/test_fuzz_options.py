@@ -11,11 +11,11 @@ that cannot be encoded (#11.5, client side), and a server's error body.
   ``ConfigurationError``, whose message (and exception chain) shows no value; options that are
   accepted never show the key and yield usable derived values (URLs, formats, query
   parameters). Accepted URLs (``base_url``, ``fleet.redis_url``) must be usable and must not be
-  shown with their credentials (xfail where they are not).
+  shown with their credentials (a URL with user info or a query is refused).
 * Text with a lone surrogate is an ``InputError`` from ``push()``, ``speak()`` (also its long,
   spread path), ``synthesize()`` and ``synthesize_pcm()`` before anything is sent: the emulator
   parses no Speak and no REST body; the client goes on working.
-* A deeply nested JSON error body from a server is a typed error (xfail: RecursionError).
+* A deeply nested JSON error body from a server is a typed error (not a RecursionError).
 """
 
 from __future__ import annotations
@@ -153,12 +153,6 @@ def test_unusable_keys_are_refused_by_position_never_shown(how: str, case: str) 
     assert not leaked(chain_text(info.value))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TTSOptions._clean_key strips with str.strip(), i.e. every Unicode whitespace: "
-    "surrounding control characters (VT, FF, FS..US, NEL) and non-ASCII spaces (NBSP, U+3000, "
-    "U+2028) are dropped silently instead of refused; TTSOptions(api_key=K + '\\x1f') works",
-)
 @pytest.mark.parametrize(
     "around",
     ["\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u00a0", "\u3000", "\u2028"],
@@ -368,12 +362,6 @@ def test_any_option_values_give_options_or_a_configuration_error(kwargs: dict[st
 @given(
     model=st.sampled_from([VALUE_SECRET, f"aura-{VALUE_SECRET}", f"{VALUE_SECRET}-en", KEY]),
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="TTSOptions._check_model puts the rejected value in its message "
-    "(\"model 'Hn3V...' is neither an Aura model id ...\"), against the documented 'names the "
-    "fields and the problems, never their values': TTSOptions(api_key=K, model=K) shows K",
-)
 def test_a_bad_model_is_refused_without_its_value(model: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         TTSOptions.create(api_key=KEY, model=model)
@@ -389,13 +377,6 @@ def test_a_bad_model_is_refused_without_its_value(model: str) -> None:
 )
 @example(host="127.0.0.1", port="99999", scheme="ws")
 @example(host="h", port="abc", scheme="wss")
-@pytest.mark.xfail(
-    strict=True,
-    reason="TTSOptions._check_url never reads the port: base_url='ws://127.0.0.1:99999/v1/speak' "
-    "or 'wss://h:abc/' is accepted, then websockets' parse_uri raises ValueError inside a pool "
-    "task ('Task exception was never retrieved') and the request ends with a misleading "
-    "PhaseTimeoutError('queue') after connect_s (REST: InternalError)",
-)
 def test_an_accepted_base_url_has_a_usable_port(host: str, port: str, scheme: str) -> None:
     url = f"{scheme}://{host}{':' + port if port else ''}/v1/speak"
     options, error = attempt(TTSOptions.create, api_key=KEY, base_url=url)
@@ -407,13 +388,6 @@ def test_an_accepted_base_url_has_a_usable_port(host: str, port: str, scheme: st
         assert urlsplit(endpoint).port != -1  # .port raises ValueError for a port no socket has
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TTSOptions shows base_url as given: repr(options), model_dump() and "
-    "repr(DeepgramTTS) (websocket_url) include the URL's user info and query, e.g. "
-    "base_url='wss://user:PASSWORD@h/v1/speak?token=T', though boundary.endpoint, the TEN "
-    "config's safe_url and fleet.redact_url treat both as credentials",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -424,19 +398,12 @@ def test_an_accepted_base_url_has_a_usable_port(host: str, port: str, scheme: st
     ids=["password", "user", "query"],
 )
 def test_options_never_show_url_credentials(url: str) -> None:
-    options = TTSOptions.create(api_key=KEY, base_url=url, limits={"prewarm": 0})
-    client = DeepgramTTS(options)
-    shown = "\n".join([repr(options), str(options.model_dump()), repr(client)])
-    assert not leaked(shown, VALUE_SECRET), shown
+    """Credentials in ``base_url`` are refused (without quoting them), so nothing can show them."""
+    with pytest.raises(ConfigurationError, match="base_url must not carry") as info:
+        TTSOptions.create(api_key=KEY, base_url=url, limits={"prewarm": 0})
+    assert not leaked(chain_text(info.value), VALUE_SECRET)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FleetOptions._check_url checks only the scheme: fleet.redis_url="
-    "'redis://:PW@127.0.0.1:99999999/0' (or ':abc', or '[::1') is accepted, then "
-    "DeepgramTTS.start() raises redis-py's raw ValueError ('Port out of range 0-65535') from "
-    "RedisTarget.client(), although start() 'never raises for an unreachable Redis'",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -478,14 +445,6 @@ async def nested_error_server() -> Any:
     await runner.cleanup()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v1.rest.parse_error_body raises RecursionError for a deeply nested JSON "
-    "error body (boundary.status_error reads it): against a server answering 503 with "
-    "b'[' * 100000, DeepgramTTS.start() raises RecursionError out of the public API (websocket) "
-    "and a REST request ends with InternalError('REST piece failed unexpectedly: "
-    "RecursionError') instead of a retried ServerError",
-)
 @pytest.mark.parametrize("transport", ["websocket", "rest"])
 async def test_a_deeply_nested_error_body_is_a_typed_error(
     nested_error_server: str, transport: str

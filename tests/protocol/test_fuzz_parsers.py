@@ -3,8 +3,9 @@
 Each parser is total as its docstring says (it returns a value, or a violation / error value,
 and never raises), serializers and parsers round-trip, validators accept what they build, and
 nothing a peer sent as a *value* is echoed into an error (a key-like value is planted and
-looked for, in any 8-character window). Where a function breaks its contract the test is kept,
-``xfail(strict=True)``, with the reproduction in its reason.
+looked for, in any 8-character window). The regression tests of what fuzzing found (huge
+numbers, Unicode digits, deep nesting, lone surrogates, a blank first-phrase flush) keep their
+reproductions.
 
 Covered: ``protocol.v1.messages.parse_server`` / ``parse_client``, ``protocol.v2.wire.
 parse_server`` / ``parse_client``, ``protocol.v1.url.parse_query`` / ``validate_format``,
@@ -69,7 +70,7 @@ def leaked(text: str, secret: str = SECRET, window: int = 8) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Strategies
 
-# Integers a JSON peer may send; beyond a double's range see the xfail test of wire._float.
+# Integers a JSON peer may send; beyond a double's range: test_v2_parsers_survive_integers_...
 SAFE_INTS = st.integers(min_value=-(2**64), max_value=2**64)
 TEXT = st.text(max_size=24)
 SECRETISH = st.sampled_from([SECRET, f"Token {SECRET}", f"x{SECRET}y", SECRET[:16]])
@@ -431,13 +432,6 @@ def test_v2_client_violations_never_echo_values(frame: str) -> None:
 BIG = "9" * 400  # an integer JSON literal no double can hold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v2.wire: float() of a JSON integer beyond a double's range raises "
-    "OverflowError: parse_server of ConfigureSuccess.applied.speed / ConfigureFailure.value "
-    "(wire._float) and parse_client of Configure.speed, e.g. "
-    '\'{"type":"Configure","speed":99...9}\' (400 digits)',
-)
 @pytest.mark.parametrize(
     ("parse", "frame"),
     [
@@ -527,17 +521,6 @@ def test_v1_validate_format_is_total(params: v1_url.SpeakParams, api: v1_url.Api
     assert problem is None or (isinstance(problem, v1_url.QueryError) and problem.err_msg)
 
 
-def _v2_integer_bug(items: list[tuple[str, str]]) -> bool:
-    """Inputs of the xfail test below (a ``str.isdigit()`` value ``int()`` refuses)."""
-    for key, value in items:
-        if key in ("sample_rate", "bit_rate") and value.isdigit():
-            try:
-                int(value)
-            except ValueError:
-                return True
-    return False
-
-
 query_rules = st.builds(
     v2_url.QueryRules,
     require_known_model=st.booleans(),
@@ -556,7 +539,6 @@ query_rules = st.builds(
 def test_v2_parse_query_is_total_and_round_trips(
     items: list[tuple[str, str]], transport: v2_url.Transport, rules: v2_url.QueryRules
 ) -> None:
-    assume(not _v2_integer_bug(items))  # see test_v2_integer_parameters_never_raise
     result = v2_url.parse_query(items, transport, rules)
     assert isinstance(result, v2_url.FluxParams | v2_url.QueryError)
     if isinstance(result, v2_url.QueryError):
@@ -596,12 +578,6 @@ def test_v2_validate_format_is_total(
     assert problem is None or (isinstance(problem, v2_url.QueryError) and problem.err_msg)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v2.url._integer checks str.isdigit() and then calls int(), which refuses "
-    "digits isdigit() accepts ('²', '①') and strings past int_max_str_digits (4300): "
-    "parse_query([('model','flux-alexis-en'),('sample_rate','²')], WEBSOCKET) raises ValueError",
-)
 @pytest.mark.parametrize(
     "value", ["\u00b2", "\u2460", "1" * 5000], ids=["sup2", "circled1", "long"]
 )
@@ -612,12 +588,6 @@ def test_v2_integer_parameters_never_raise(key: str, value: str) -> None:
     assert isinstance(result, v2_url.QueryError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v1.url / v2.url parse integers with int(), which takes what Deepgram's "
-    "parser (Rust, 'invalid digit found') refuses: v1 '24_000', ' 24000' and "
-    "Arabic-Indic '٢٤٠٠٠'; v2 '٢٤٠٠٠' (str.isdigit) -- all read as 24000",
-)
 @pytest.mark.parametrize(
     ("generation", "value"),
     [
@@ -749,12 +719,6 @@ def test_error_bodies_round_trip(err_code: str, err_msg: str, request_id: str) -
 DEEP = b"[" * 100_000  # 100 kB: well inside the 2 MB body limit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v1.rest.parse_request_body, protocol.v2.rest.parse_request_body and "
-    "parse_error_body catch only ValueError around json.loads: a deeply nested JSON body "
-    "(b'[' * 100000) raises RecursionError (protocol.v1.messages catches it)",
-)
 @pytest.mark.parametrize(
     "parse",
     [
@@ -768,13 +732,6 @@ def test_rest_parsers_survive_deeply_nested_json(parse: Any) -> None:
     assert isinstance(parse(), v1_rest.RestError | v2_rest.RestError | ErrorBody)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol.v2.rest.parse_request_body counts characters with text.encode(), which "
-    "raises UnicodeEncodeError for a JSON-escaped lone surrogate: "
-    "parse_request_body('application/json', b'{\"text\": \"a\\\\ud800\"}', "
-    "BodyRules(char_unit=CharUnit.UTF16 or BYTES))",
-)
 @pytest.mark.parametrize("unit", [CharUnit.UTF16, CharUnit.BYTES])
 def test_v2_parse_request_body_survives_a_lone_surrogate(unit: CharUnit) -> None:
     body = b'{"text": "a\\ud800"}'
@@ -908,13 +865,6 @@ def _blank_flushes(actions: list[SegmentAction]) -> int:
     return count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Segmenter._first_phrase_cut flushes at the last space of a whitespace-only run: "
-    "Segmenter().push(' ' * 130 + 'x', 20) plans SpeakText(' ' * 129), FlushPoint"
-    "('first_phrase') -- a Flush of a blank buffer (design: never; the request machine drops "
-    "it on the wire, but the request's early first-phrase flush is used up)",
-)
 @given(
     policy=policies(),
     chunks=st.lists(st.tuples(SEG_TEXT, st.integers(0, 25)), max_size=10),

@@ -27,7 +27,6 @@ from deepgram_tts2.emulator.wsession import model_uuid
 from deepgram_tts2.protocol.audio import content_type
 from deepgram_tts2.protocol.v1 import rest as rest_protocol
 from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES
-from deepgram_tts2.protocol.v1.server_session import has_lone_surrogate
 from deepgram_tts2.protocol.v1.url import Api, SpeakParams
 
 log = logging.getLogger("deepgram_tts2.emulator")
@@ -35,15 +34,6 @@ log = logging.getLogger("deepgram_tts2.emulator")
 
 # "Payload size exceeds limit of 2 MB." (aura §3.4)
 TOO_LARGE = rest_protocol.RestError(413, "PAYLOAD_TOO_LARGE", "Payload size exceeds limit of 2 MB.")
-# Text that is not Unicode (an unpaired surrogate escaped in the JSON) cannot be deserialised:
-# Deepgram's answer to an undecodable JSON body (aura §3.4; which of its two PAYLOAD_ERROR
-# wordings applies is inferred: a strict JSON parser fails on the escape, before any UTF-8 check).
-NOT_UNICODE = rest_protocol.RestError(
-    400,
-    "PAYLOAD_ERROR",
-    "Failed to deserialize JSON payload. "
-    "Please specify exactly one of `text` or `url` in the JSON body.",
-)
 # No documented Deepgram answer for a body that never arrives: the emulator's choice.
 BODY_TIMEOUT = rest_protocol.RestError(408, "REQUEST_TIMEOUT", "Request body not received in time.")
 
@@ -67,8 +57,6 @@ async def read_text(
     text = rest_protocol.parse_request_body(
         request.headers.get("Content-Type"), body, max_chars=config.rest_max_chars
     )
-    if isinstance(text, str) and has_lone_surrogate(text):
-        return NOT_UNICODE
     return text
 
 

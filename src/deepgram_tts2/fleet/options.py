@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -133,9 +134,7 @@ class FleetOptions(BaseModel):
     @classmethod
     def _check_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            scheme = value.get_secret_value().split("://", 1)[0]
-            if scheme not in ("redis", "rediss", "unix"):
-                raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
+            _check_redis_url(value.get_secret_value())
         return value
 
     @model_validator(mode="after")
@@ -144,3 +143,25 @@ class FleetOptions(BaseModel):
         if wants and self.redis_url is None:
             raise ValueError("the redis backends need redis_url")
         return self
+
+
+def _check_redis_url(url: str) -> None:
+    """Refuse a URL redis-py could not connect with, so ``start()`` never meets it (the
+    messages never quote the URL: it carries the password).
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        raise ValueError("redis_url is not a valid URL (its host or port)") from None
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError("a unix:// redis_url needs the socket's path")
+        return
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
+    if not parts.hostname or port == 0:
+        raise ValueError("redis_url needs a host name (and a port from 1 to 65535, if any)")

@@ -252,7 +252,11 @@ def test_the_planted_secret_reaches_the_options() -> None:
         {"params": {"api_key": SECRET, "base_url": f"wss://u:{SECRET}@h/v1/speak", "tag": SECRET}}
     )
     assert config.key == SECRET
-    assert config.to_options().require_key() == SECRET
     assert SECRET in config.base_url
     assert config.params["tag"] == SECRET
     assert not leaked(_shown(config))
+    with pytest.raises(ConfigurationError) as info:  # the library refuses URL credentials
+        config.to_options()
+    assert not leaked(str(info.value))
+    config.base_url = "wss://h/v1/speak"
+    assert config.to_options().require_key() == SECRET

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from deepgram_tts2.protocol.errors import CloseReason
+from deepgram_tts2.protocol.fields import has_lone_surrogate
 from deepgram_tts2.protocol.v1.messages import (
     EXCESSIVE_FLUSH,
     Clear,
@@ -29,7 +30,6 @@ from deepgram_tts2.protocol.v1.server_session import (
     SynthesisStart,
     Synthesize,
     SynthesizeAhead,
-    has_lone_surrogate,
 )
 
 

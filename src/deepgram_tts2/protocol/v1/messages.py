@@ -18,6 +18,7 @@ from typing import Any
 
 from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.errors import CloseReason
+from deepgram_tts2.protocol.fields import first_str, has_lone_surrogate, int_field, load_object
 
 # ---------------------------------------------------------------------------------------------
 # Client -> server
@@ -184,27 +185,18 @@ def serialize_server(
 # Parsing
 
 
-def _load_object(frame: str) -> dict[str, Any] | str:
-    """Decode a JSON object, or return a description of why it is not one."""
-    try:
-        value = json.loads(frame)
-    except (ValueError, RecursionError) as exc:
-        return f"invalid JSON: {exc}"
-    if not isinstance(value, dict):
-        return "JSON value is not an object"
-    return value
-
-
 def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
     """Parse a frame a client sent. Never raises.
 
     A binary frame -> violation MESSAGE-0000 (close 1003); invalid JSON, a non-object, an unknown
     ``type`` (including the retired ``Reset``) or a Speak without string text -> DATA-0000 (1008).
-    Unknown extra fields are ignored (aura §2.3: "emulator: ignore them").
+    Text that is not Unicode (a JSON-escaped lone surrogate) cannot be a valid command: "Input
+    message isn't recognized as a valid command" -> DATA-0000 too (aura §2.2, §2.7). Unknown extra
+    fields are ignored (aura §2.3: "emulator: ignore them").
     """
     if isinstance(frame, bytes | bytearray | memoryview):
         return ProtocolViolation(CloseReason.MESSAGE_0000, "binary frame")
-    obj = _load_object(frame)
+    obj = load_object(frame)
     if isinstance(obj, str):
         return ProtocolViolation(CloseReason.DATA_0000, obj)
     kind = obj.get("type")
@@ -212,6 +204,8 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
         text = obj.get("text")
         if not isinstance(text, str):
             return ProtocolViolation(CloseReason.DATA_0000, "Speak without string 'text'")
+        if has_lone_surrogate(text):
+            return ProtocolViolation(CloseReason.DATA_0000, "Speak text is not valid Unicode")
         return Speak(text)
     if kind == "Flush":
         return Flush()
@@ -220,22 +214,6 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
     if kind == "Close":
         return Close()
     return ProtocolViolation(CloseReason.DATA_0000, f"unknown message type {kind!r}")
-
-
-def _str(obj: dict[str, Any], *keys: str) -> str:
-    """First non-empty string among ``keys`` (or "")."""
-    for key in keys:
-        value = obj.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _int(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
 
 
 def parse_server(frame: str | bytes) -> ServerMessage | ProtocolViolation:
@@ -249,7 +227,7 @@ def parse_server(frame: str | bytes) -> ServerMessage | ProtocolViolation:
     """
     if isinstance(frame, bytes | bytearray | memoryview):
         return Audio(bytes(frame))
-    obj = _load_object(frame)
+    obj = load_object(frame)
     if isinstance(obj, str):
         return ProtocolViolation(CloseReason.DATA_0000, obj)
     kind = obj.get("type")
@@ -259,23 +237,25 @@ def parse_server(frame: str | bytes) -> ServerMessage | ProtocolViolation:
         uuids = obj.get("additional_model_uuids")
         extra = tuple(u for u in uuids if isinstance(u, str)) if isinstance(uuids, list) else ()
         return Metadata(
-            request_id=_str(obj, "request_id"),
-            model_name=_str(obj, "model_name"),
-            model_version=_str(obj, "model_version"),
-            model_uuid=_str(obj, "model_uuid"),
+            request_id=first_str(obj, "request_id"),
+            model_name=first_str(obj, "model_name"),
+            model_version=first_str(obj, "model_version"),
+            model_uuid=first_str(obj, "model_uuid"),
             additional_model_uuids=extra,
         )
     if kind in ("Flushed", "Cleared"):
-        seq = _int(obj, "sequence_id")
+        seq = int_field(obj, "sequence_id")
         if seq is None:
             return ProtocolViolation(CloseReason.DATA_0000, f"{kind} without integer sequence_id")
         return Flushed(seq) if kind == "Flushed" else Cleared(seq)
     if kind == "Warning":
-        return WarningMessage(_str(obj, "warn_code", "code"), _str(obj, "warn_msg", "description"))
+        return WarningMessage(
+            first_str(obj, "warn_code", "code"), first_str(obj, "warn_msg", "description")
+        )
     if kind in ("Error", "error"):
         return ErrorMessage(
-            _str(obj, "err_code", "code", "variant"),
-            _str(obj, "err_msg", "description", "message"),
+            first_str(obj, "err_code", "code", "variant"),
+            first_str(obj, "err_msg", "description", "message"),
         )
     return UnknownMessage(kind, obj)
 

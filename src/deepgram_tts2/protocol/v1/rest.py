@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 
 from deepgram_tts2.protocol.errors import ErrorBody
+from deepgram_tts2.protocol.fields import has_lone_surrogate, load_json
 from deepgram_tts2.protocol.v1.limits import REST_MAX_BODY_BYTES, REST_MAX_CHARS
 
 # Response headers Deepgram sets (aura §1.3, 3.2).
@@ -61,11 +62,15 @@ def parse_request_body(
         return RestError(400, "PAYLOAD_ERROR", "Failed to decode payload as UTF-8.")
     if media == "application/json":
         try:
-            obj = json.loads(decoded)
+            obj = load_json(decoded)
         except ValueError:
             obj = None
         text = obj.get("text") if isinstance(obj, dict) else None
-        if not isinstance(text, str):
+        # Text that is not Unicode (an unpaired surrogate escaped in the JSON) cannot be
+        # deserialised: Deepgram's answer to an undecodable JSON body (aura §3.4; which of its
+        # two PAYLOAD_ERROR wordings applies is inferred: a strict JSON parser fails on the
+        # escape, before any UTF-8 check).
+        if not isinstance(text, str) or has_lone_surrogate(text):
             return RestError(
                 400,
                 "PAYLOAD_ERROR",
@@ -94,7 +99,7 @@ def parse_error_body(body: bytes) -> ErrorBody:
     """Read any of Deepgram's three error body shapes (legacy, modern, plain text). Never raises."""
     text = body.decode("utf-8", errors="replace")
     try:
-        obj = json.loads(text)
+        obj = load_json(text)
     except ValueError:
         return ErrorBody("", text.strip()[:500], "")
     if not isinstance(obj, dict):

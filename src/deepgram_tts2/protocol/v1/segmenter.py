@@ -247,6 +247,8 @@ class Segmenter:
             return min(candidates)
         if base + len(joined) >= policy.first_phrase_max_chars:
             space = joined.rfind(" ", offset)
-            if space > offset and base + space >= policy.first_phrase_min_chars:
+            # Never at the end of a run of spaces only: that would flush a blank buffer.
+            spoken = self._unflushed_text or not joined[offset:space].isspace()
+            if space > offset and base + space >= policy.first_phrase_min_chars and spoken:
                 return space
         return None

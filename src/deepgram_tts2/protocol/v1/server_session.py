@@ -187,16 +187,9 @@ ServerEffect = SendControl | Synthesize | SynthesizeAhead | CancelSynthesis | Cl
 # (``"\ud800"``): valid pairs decode to one character. Such text is not Unicode, so it cannot be
 # encoded, synthesised or answered (RFC 8259 §8.2 "unpaired surrogates"; strict parsers reject
 # it, and Deepgram's "[Failed to decode ...]" family covers undecodable input, aura §2.2, §3.4).
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
 # Sentence ends for SynthesisStart.SENTENCE: . ! ? ... (closing quotes/brackets allowed) followed
 # by whitespace, or a CJK full stop, exclamation or question mark (no space follows those).
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|[\u3002\uff01\uff1f]")
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """True when ``text`` holds an unpaired UTF-16 surrogate (it is not valid Unicode)."""
-    return _LONE_SURROGATE.search(text) is not None
 
 
 class ServerSession:
@@ -251,10 +244,6 @@ class ServerSession:
         return self._close()
 
     def _speak(self, text: str, now: float) -> list[ServerEffect]:
-        # Text that is not Unicode cannot be a valid command: "Input message isn't recognized
-        # as a valid command" -> 1008 DATA-0000 (aura §2.2, §2.7), checked first as a parser would.
-        if has_lone_surrogate(text):
-            return self._fatal(CloseReason.DATA_0000)
         # "2001 characters or more ... you will receive an error" -> 1009 BIG-0001 (aura §2.6)
         if len(text) > self.rules.max_speak_chars:
             return self._fatal(CloseReason.BIG_0001)

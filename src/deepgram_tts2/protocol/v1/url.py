@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
+from deepgram_tts2.protocol.fields import query_float, query_unsigned
 from deepgram_tts2.protocol.v1.models import DEFAULT_MODEL, is_known_model
 
 SPEED_RANGE = (0.7, 1.5)  # aura §2.1: "speed float, 0.7-1.5"
@@ -179,15 +180,13 @@ def _parse_scalars(
     ints: dict[str, int | None] = {"sample_rate": None, "bit_rate": None}
     for name in ints:
         if name in raw:
-            try:
-                ints[name] = int(raw[name])
-            except ValueError:
+            ints[name] = query_unsigned(raw[name])
+            if ints[name] is None:
                 return _deserialize_error(f"invalid digit found in `{name}`")
     speed = None
     if "speed" in raw:
-        try:
-            speed = float(raw["speed"])
-        except ValueError:
+        speed = query_float(raw["speed"])
+        if speed is None:
             return _deserialize_error("invalid float literal for `speed`")
     mip_opt_out = None
     if "mip_opt_out" in raw:

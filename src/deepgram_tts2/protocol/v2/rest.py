@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from deepgram_tts2.protocol.fields import has_lone_surrogate, load_json
 from deepgram_tts2.protocol.v1.rest import error_body, parse_error_body
 from deepgram_tts2.protocol.v2.controls import CharUnit, count_chars, scan_controls
 
@@ -76,10 +77,11 @@ def request_body(text: str) -> bytes:
 
 def _json_text(decoded: str, lenient: bool) -> str | RestError:
     try:
-        obj = json.loads(decoded)
+        obj = load_json(decoded)
     except ValueError:
         obj = None
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+    text = obj.get("text") if isinstance(obj, dict) else None
+    if not isinstance(text, str) or has_lone_surrogate(text):  # serde_json refuses lone ones
         return RestError(
             400, "PAYLOAD_ERROR", "Failed to deserialize JSON payload: `text` is required."
         )
@@ -90,7 +92,6 @@ def _json_text(decoded: str, lenient: bool) -> str | RestError:
             "PAYLOAD_ERROR",
             f"Failed to deserialize JSON payload: unknown field(s) {sorted(extra)}.",
         )
-    text: str = obj["text"]
     return text
 
 

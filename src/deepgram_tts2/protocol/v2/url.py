@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
+from deepgram_tts2.protocol.fields import query_float, query_unsigned
 from deepgram_tts2.protocol.v2.audio import (
     MP3_BIT_RATES,
     NATIVE_SAMPLE_RATE,
@@ -239,18 +240,19 @@ def _check_model(raw: dict[str, str], rules: QueryRules) -> str:
 def _number(raw: dict[str, str], key: str) -> float | None:
     if key not in raw:
         return None
-    try:
-        return float(raw[key])
-    except ValueError:
-        raise _Rejected(_deserialize_error(f"invalid float literal for `{key}`")) from None
+    value = query_float(raw[key])
+    if value is None:
+        raise _Rejected(_deserialize_error(f"invalid float literal for `{key}`"))
+    return value
 
 
 def _integer(raw: dict[str, str], key: str) -> int | None:
     if key not in raw:
         return None
-    if not raw[key].isdigit():  # "24000.0" is refused: the server type is unsigned (flux §1.3)
+    value = query_unsigned(raw[key])  # "24000.0" is refused: the type is unsigned (flux §1.3)
+    if value is None:
         raise _Rejected(_deserialize_error(f"invalid digit found in `{key}`"))
-    return int(raw[key])
+    return value
 
 
 def _encoding(raw: dict[str, str]) -> Encoding | None:

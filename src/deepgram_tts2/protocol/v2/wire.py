@@ -11,6 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from deepgram_tts2.protocol.fields import (
+    finite_float,
+    first_str,
+    has_lone_surrogate,
+    int_field,
+    load_object,
+)
 from deepgram_tts2.protocol.v2.codes import ErrorCode
 from deepgram_tts2.protocol.v2.messages import (
     Audio,
@@ -134,25 +141,6 @@ _ALLOWED_FIELDS = {
 }
 
 
-def _load_object(frame: str) -> dict[str, Any] | str:
-    """Decode a JSON object, or return a description of why it is not one."""
-    try:
-        value = json.loads(frame)
-    except (ValueError, RecursionError) as exc:
-        return f"invalid JSON: {exc}"
-    if not isinstance(value, dict):
-        return "JSON value is not an object"
-    return value
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _bad(detail: str) -> ProtocolViolation:
     return ProtocolViolation(ErrorCode.MESSAGE_0000, detail)
 
@@ -178,7 +166,7 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
     """Parse a frame a client sent, strictly. Never raises. See the module docstring."""
     if isinstance(frame, bytes | bytearray | memoryview):
         return _bad("binary frame")
-    obj = _load_object(frame)
+    obj = load_object(frame)
     if isinstance(obj, str):
         return _bad(obj)
     kind = obj.get("type")
@@ -194,14 +182,19 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
         text = obj.get("text")
         if not isinstance(text, str):
             return _bad("Speak without string 'text'")
+        if has_lone_surrogate(text):  # JSON serde_json refuses (flux §2.1: invalid -> MESSAGE)
+            return _bad("Speak text is not valid Unicode")
         return Speak(text)
     if kind == "Interrupt":
         return _interrupt(obj)
     if kind == "Configure":
         speed = obj.get("speed")
-        if speed is not None and not _is_number(speed):
-            return _bad("Configure 'speed' is not a number")
-        return Configure(None if speed is None else float(speed))
+        if speed is None:
+            return Configure(None)
+        number = finite_float(speed)
+        if number is None:
+            return _bad("Configure 'speed' is not a finite number")
+        return Configure(number)
     return Flush() if kind == "Flush" else Close()
 
 
@@ -209,37 +202,21 @@ def parse_client(frame: str | bytes) -> ClientMessage | ProtocolViolation:
 # Server frames (lenient)
 
 
-def _str(obj: dict[str, Any], *keys: str) -> str:
-    """First non-empty string among ``keys`` (or "")."""
-    for key in keys:
-        value = obj.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _int(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
 def _parse_controls(value: object) -> ControlsApplied | None:
     if not isinstance(value, dict):
         return None
     return ControlsApplied(
-        pronunciations_applied=_int(value, "pronunciations_applied") or 0,
-        breaks_applied=_int(value, "breaks_applied"),
-        pronunciation_warnings=_int(value, "pronunciation_warnings") or 0,
+        pronunciations_applied=int_field(value, "pronunciations_applied") or 0,
+        breaks_applied=int_field(value, "breaks_applied"),
+        pronunciation_warnings=int_field(value, "pronunciation_warnings") or 0,
     )
 
 
 def parse_turn_metadata(obj: dict[str, Any]) -> TurnMetadata | None:
     """The body of ``SpeechMetadata`` / ``SpeechInterrupted.metadata``; None if incomplete."""
-    speech_id = _str(obj, "speech_id")
+    speech_id = first_str(obj, "speech_id")
     counts = [
-        _int(obj, k)
+        int_field(obj, k)
         for k in ("audio_duration_ms", "input_character_count", "billable_character_count")
     ]
     if not speech_id or None in counts:
@@ -251,7 +228,7 @@ def parse_turn_metadata(obj: dict[str, Any]) -> TurnMetadata | None:
 
 
 def _speech_interrupted(obj: dict[str, Any]) -> SpeechInterrupted | None:
-    played = _int(obj, "audio_played_ms")
+    played = int_field(obj, "audio_played_ms")
     meta_obj = obj.get("metadata")
     meta = parse_turn_metadata(meta_obj) if isinstance(meta_obj, dict) else None
     if played is None or meta is None:
@@ -269,14 +246,14 @@ def _configure(kind: str, obj: dict[str, Any]) -> ConfigureSuccess | ConfigureFa
     if kind == "ConfigureSuccess":
         applied = obj.get("applied")
         speed = applied.get("speed") if isinstance(applied, dict) else None
-        return ConfigureSuccess(_float(speed))
+        return ConfigureSuccess(finite_float(speed))
     value = obj.get("value")
     fld = obj.get("field")
     return ConfigureFailure(
-        _str(obj, "code"),
-        _str(obj, "description"),
+        first_str(obj, "code"),
+        first_str(obj, "description"),
         fld if isinstance(fld, str) else None,
-        _float(value),
+        finite_float(value),
     )
 
 
@@ -286,7 +263,7 @@ def _session_metadata(obj: dict[str, Any]) -> SessionMetadata | None:
         "total_input_character_count",
         "total_billable_character_count",
     )
-    values = [_int(obj, k) for k in keys]
+    values = [int_field(obj, k) for k in keys]
     if None in values:
         return None
     audio, chars, billable = (v or 0 for v in values)
@@ -299,10 +276,13 @@ def _known_server(kind: str, obj: dict[str, Any]) -> ServerMessage | None:
         uuids = obj.get("model_uuids")
         listed = tuple(u for u in uuids if isinstance(u, str)) if isinstance(uuids, list) else ()
         return Connected(
-            _str(obj, "request_id"), _str(obj, "model_name"), _str(obj, "model_version"), listed
+            first_str(obj, "request_id"),
+            first_str(obj, "model_name"),
+            first_str(obj, "model_version"),
+            listed,
         )
     if kind in ("SpeechStarted", "Flushed"):
-        speech_id = _str(obj, "speech_id")
+        speech_id = first_str(obj, "speech_id")
         if not speech_id:
             return None
         return SpeechStarted(speech_id) if kind == "SpeechStarted" else Flushed(speech_id)
@@ -316,11 +296,13 @@ def _known_server(kind: str, obj: dict[str, Any]) -> ServerMessage | None:
     if kind == "SessionMetadata":
         return _session_metadata(obj)
     if kind == "Warning":
-        return WarningMessage(_str(obj, "code", "warn_code"), _str(obj, "description", "warn_msg"))
+        return WarningMessage(
+            first_str(obj, "code", "warn_code"), first_str(obj, "description", "warn_msg")
+        )
     if kind in ("Error", "error"):
         return ErrorMessage(
-            _str(obj, "code", "err_code", "variant"),
-            _str(obj, "description", "err_msg", "message"),
+            first_str(obj, "code", "err_code", "variant"),
+            first_str(obj, "description", "err_msg", "message"),
         )
     return UnknownMessage(kind, obj)
 
@@ -334,7 +316,7 @@ def parse_server(frame: str | bytes) -> ServerMessage | ProtocolViolation:
     """
     if isinstance(frame, bytes | bytearray | memoryview):
         return Audio(bytes(frame))
-    obj = _load_object(frame)
+    obj = load_object(frame)
     if isinstance(obj, str):
         return _bad(obj)
     kind = obj.get("type")
