@@ -134,3 +134,9 @@ async def test_two_workers_accept_on_one_port_and_both_serve_sessions(
     assert await within(process.wait(), 30) == 0
     with pytest.raises(ConnectionRefusedError):  # every worker is gone with the parent
         await asyncio.open_connection("127.0.0.1", port)
+
+
+def test_the_config_repr_shows_no_key() -> None:
+    config = EmulatorConfig(api_keys=("key-Aaaa1111",), projects={"p": ("key-Bbbb2222",)})
+    assert "key-" not in repr(config)
+    assert "key-" not in str(config)

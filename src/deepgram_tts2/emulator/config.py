@@ -285,12 +285,12 @@ class EmulatorConfig(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = Field(default=(), repr=False)  # keys stay out of reprs
     voice_engine: Literal["espeak", "tone"] = "espeak"
     pacing: Pacing = Pacing()
     max_concurrent_ws: int = Field(default=45, ge=1)
     max_concurrent_rest: int = Field(default=15, ge=1)
-    projects: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    projects: dict[str, tuple[str, ...]] = Field(default_factory=dict, repr=False)
     project_max_concurrent_ws: int | None = Field(default=None, ge=1)
     project_max_concurrent_rest: int | None = Field(default=None, ge=1)
     warning_shape: WarningShape = WarningShape.LIVE
