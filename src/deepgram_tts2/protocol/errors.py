@@ -208,6 +208,15 @@ def classify_warning(code: str) -> ErrorClass:
 
 
 @dataclass(frozen=True)
+class QueryError:
+    """A refused query (either API): HTTP ``status`` with Deepgram's ``err_code``/``err_msg``."""
+
+    err_code: str
+    err_msg: str
+    status: int = 400
+
+
+@dataclass(frozen=True)
 class ErrorBody:
     """Deepgram's legacy REST/handshake error body ``{"err_code","err_msg","request_id"}``."""
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
+from deepgram_tts2.protocol.errors import QueryError as QueryError  # re-exported
 from deepgram_tts2.protocol.fields import query_float, query_unsigned
 from deepgram_tts2.protocol.v1.models import DEFAULT_MODEL, is_known_model
 
@@ -31,15 +32,6 @@ class Api(StrEnum):
 
     WEBSOCKET = "websocket"
     REST = "rest"
-
-
-@dataclass(frozen=True)
-class QueryError:
-    """A rejected parameter set, in Deepgram's REST error vocabulary (HTTP 400)."""
-
-    err_code: str
-    err_msg: str
-    status: int = 400
 
 
 @dataclass(frozen=True)

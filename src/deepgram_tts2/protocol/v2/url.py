@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from deepgram_tts2.compat import StrEnum
 from deepgram_tts2.protocol.audio import ENCODING_RULES, Container, Encoding
+from deepgram_tts2.protocol.errors import QueryError as QueryError  # re-exported
 from deepgram_tts2.protocol.fields import query_float, query_unsigned
 from deepgram_tts2.protocol.v2.audio import (
     MP3_BIT_RATES,
@@ -46,15 +47,6 @@ class Transport(StrEnum):
 
     WEBSOCKET = "websocket"
     REST = "rest"
-
-
-@dataclass(frozen=True)
-class QueryError:
-    """A rejected parameter set: HTTP ``status`` with Deepgram's ``err_code``/``err_msg``."""
-
-    err_code: str
-    err_msg: str
-    status: int = 400
 
 
 @dataclass(frozen=True)
