@@ -24,7 +24,7 @@ from deepgram_tts2 import TTSOptions
 
 KNOWN_PARAMS = ("api_key", "base_url", "model", "encoding", "sample_rate")
 # Deepgram query parameters modelled by TTSOptions; shown in clear in logs.
-MODELLED_QUERY = ("speed", "mip_opt_out", "container", "bit_rate")
+MODELLED_QUERY = ("speed", "mip_opt_out", "container", "bit_rate", "expressivity")
 DEFAULT_URL = "wss://api.deepgram.com/v1/speak"
 DEFAULT_METRICS_HOST = "127.0.0.1"
 REDACTED = "<redacted>"

@@ -58,6 +58,7 @@ IMPORTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "ModuleType": ("ten_ai_base.message", ("ten_ai_base",)),
     "TTSAudioEndReason": ("ten_ai_base.message", ()),
     "TTSTextInput": ("ten_ai_base.struct", ()),
+    "TTSTextResult": ("ten_ai_base.struct", ()),
     "AsyncTTS2BaseExtension": ("ten_ai_base.tts2", ()),
     "RequestState": ("ten_ai_base.tts2", ()),
 }

@@ -8,6 +8,11 @@ placeholders resolved and a missing variable without default ending the process 
 (``msg_handling.c``); ``stop_test`` keeping the first error, a success not locking the result
 (``ten_extension_tester_set_test_result``); the tester's timeout (``ErrorCodeTimeout``); an
 exception escaping an async callback ending the process with status 1 (``async_extension.py``).
+
+Two more were found on the real runtime (built from those sources, 0.11.71) and were missing
+here: an app run from another thread than the one that created it aborts the process
+(``app.c`` ``ten_py_app_run``: thread check), and a property that cannot be adjusted to the
+type the addon's ``manifest.json`` declares aborts it at ``on_configure_done`` (``on_xxx.c``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import textwrap
@@ -65,12 +71,29 @@ PROBE = textwrap.dedent(
 )
 
 
+MANIFEST = {
+    "type": "extension",
+    "name": ADDON,
+    "version": "0.1.0",
+    "api": {
+        "property": {
+            "properties": {
+                "count": {"type": "int32"},
+                "ratio": {"type": "float64"},
+                "nested": {"type": "object", "properties": {"flag": {"type": "bool"}}},
+            }
+        }
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def probe_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     root = tmp_path_factory.mktemp("probe")
     package = root / ADDON
     package.mkdir()
     (package / "__init__.py").write_text(PROBE)
+    (package / "manifest.json").write_text(json.dumps(MANIFEST))
     (package / "property.json").write_text(
         json.dumps(
             {
@@ -226,4 +249,80 @@ def test_an_exception_in_a_callback_ends_the_process(probe_dir: pathlib.Path) ->
     result = _child(probe_dir, {})
     assert result.returncode == 1
     assert "Uncaught exception: boom" in result.stdout
+    assert "run returned" not in result.stdout
+
+
+@pytest.mark.usefixtures("probe")
+def test_properties_the_manifest_types_are_adjusted_between_numbers() -> None:
+    async def script(t: Any, env: Any, event: str, data: Any) -> None:
+        if event == "properties":
+            env.stop_test()
+
+    tester = _tester(script)
+    assert _run(tester, {"count": 7, "ratio": 2, "nested": {"flag": True}}) is None
+    properties = dict(tester.got)["properties"]
+    assert (properties["count"], properties["ratio"]) == (7, 2.0)
+    assert isinstance(properties["ratio"], float)  # the runtime makes it a float64
+
+
+@pytest.mark.parametrize(
+    ("properties", "problem"),
+    [
+        ({"count": "7"}, ".count: unsupported conversion from `string` to `int32`"),
+        ({"count": 1.5}, ".count: unsupported conversion from `float64` to `int32`"),
+        ({"count": 2**40}, ".count: out of range of int32"),
+        ({"nested": {"flag": 1}}, ".nested.flag: unsupported conversion from `uint64` to `bool`"),
+        ({"nested": {"flag": -1}}, ".nested.flag: unsupported conversion from `int64` to `bool`"),
+        ({"nested": "x"}, ".nested: unsupported conversion from `string` to `object`"),
+    ],
+    ids=[
+        "text-for-int",
+        "float-for-int",
+        "out-of-range",
+        "uint-for-bool",
+        "int-for-bool",
+        "text-for-object",
+    ],
+)
+def test_a_property_of_another_type_than_the_manifest_declares_aborts(
+    probe_dir: pathlib.Path, properties: dict[str, Any], problem: str
+) -> None:
+    result = _child(probe_dir, properties)
+    assert result.returncode == -signal.SIGABRT
+    assert f"Failed to adjust property type: {problem}" in result.stdout
+    assert "Invalid property." in result.stdout
+    assert "run returned" not in result.stdout
+
+
+APP_CHILD = textwrap.dedent(
+    """
+    import sys, threading
+    sys.path[:0] = [sys.argv[1]]
+    from ten_runtime import App, TenEnv
+
+    class A(App):
+        def on_init(self, ten_env: TenEnv) -> None:
+            print("app initialized", flush=True)
+            ten_env.on_init_done()
+
+    app = A()  # created here, run in another thread
+    thread = threading.Thread(target=app.run, args=(False,))
+    thread.start()
+    thread.join(5)
+    print("run returned")
+    """
+)
+
+
+def test_an_app_run_from_another_thread_than_its_creator_aborts() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", APP_CHILD, str(STANDIN)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == -signal.SIGABRT
+    assert "Access object across threads" in result.stdout
+    assert "app initialized" not in result.stdout
     assert "run returned" not in result.stdout

@@ -1,6 +1,7 @@
 """Fixtures of the extension's tests, in TEN's form (like upstream TTS extensions).
 
-* a ``FakeApp`` runs for the whole session (the TEN runtime binds its addon manager to an app);
+* a ``FakeApp`` runs for the whole session (the TEN runtime binds its addon manager to an app),
+  created in its own thread;
 * the vendor is the local Deepgram emulator of ``deepgram_tts2`` (``deepgram_tts2.emulator``,
   the server behind ``dgtts serve``), started on a free loopback port in a background thread;
   ``DEEPGRAM_API_KEY`` is set to a test key and ``DEEPGRAM_TTS2_TEST_URL`` (read by the config
@@ -29,9 +30,9 @@ from deepgram_tts2.emulator.server import Emulator
 
 from .support import TEST_KEY, URL_VARIABLE
 
-# Deepgram-like pacing (first audio after ~0.2 s, audio faster than real time), a bit quicker
+# Deepgram-like pacing (first audio after ~0.2 s, audio much faster than real time), quicker
 # than Deepgram so the suite stays short; interruption tests see frames still in flight.
-DEFAULT_PACING = Pacing(first_audio_ms=150, per_char_ms=0.2, chunk_ms=40, realtime_factor=8.0)
+DEFAULT_PACING = Pacing(first_audio_ms=150, per_char_ms=0.2, chunk_ms=40, realtime_factor=16.0)
 
 
 class FakeApp(App):
@@ -58,13 +59,22 @@ class FakeApp(App):
 
 @pytest.fixture(scope="session", autouse=True)
 def fake_app() -> Iterator[FakeApp]:
-    app = FakeApp()
-    app.event = threading.Event()
-    thread = threading.Thread(target=app.run, args=(False,), daemon=True)
+    """The app is created in the thread that runs it, as TEN's guarder does: the runtime binds
+    an app to the thread that created it and aborts when another thread runs it."""
+    event = threading.Event()
+    made: list[FakeApp] = []
+
+    def run() -> None:
+        app = FakeApp()
+        app.event = event
+        made.append(app)
+        app.run(False)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    app.event.wait()
-    yield app
-    app.close()
+    event.wait()
+    yield made[0]
+    made[0].close()
     thread.join(timeout=30)
 
 

@@ -7,6 +7,10 @@ checks in every test; they live here once: per request ``tts_audio_start`` -> ``
 within 50 ms of the audio received, the expected end ``reason``, and an ``error`` failing the
 test where the guarder fails it. Only the public ``ten_runtime`` API is used, so the tests run
 unchanged on the real runtime and on the repository's stand-in.
+
+The guarder's scenarios run twice, once per Deepgram API (``flavour``): ``tests/configs`` names
+Aura models (``/v1/speak``), ``tests/configs/flux`` the same settings with Flux models
+(``/v2/speak``); both directories are also config dirs for the guarder itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from ten_runtime import (
     AsyncExtensionTester,
     AsyncTenEnvTester,
@@ -31,15 +36,20 @@ from ten_runtime import (
 
 EXTENSION = "deepgram_tts2_python"
 CONFIG_DIR = pathlib.Path(__file__).resolve().parent / "configs"
+AURA, FLUX = "aura", "flux"
+CONFIG_DIRS = {AURA: CONFIG_DIR, FLUX: CONFIG_DIR / "flux"}
+# Runs a test once per API: ``def test_x(flavour: str)`` then ``load_config(name, flavour)``.
+BOTH_APIS = pytest.mark.parametrize("flavour", [AURA, FLUX])
 HELLO = "hello world, hello agora, hello shanghai, nice to meet you!"
 AUDIO_DURATION_TOLERANCE_MS = 50
 TEST_KEY = "ten-test-key-0123456789abcdef"
 URL_VARIABLE = "DEEPGRAM_TTS2_TEST_URL"
 
 
-def load_config(name: str, **overrides: Any) -> dict[str, Any]:
-    """A config file of ``tests/configs`` as the guarder reads it (placeholders unresolved)."""
-    config: dict[str, Any] = json.loads((CONFIG_DIR / name).read_text())
+def load_config(name: str, flavour: str = AURA, **overrides: Any) -> dict[str, Any]:
+    """A config file of ``tests/configs`` (Aura) or ``tests/configs/flux`` as the guarder reads
+    it (placeholders unresolved)."""
+    config: dict[str, Any] = json.loads((CONFIG_DIRS[flavour] / name).read_text())
     config.update(overrides)
     return config
 

@@ -8,6 +8,7 @@ import asyncio
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     SequenceTester,
     dump_files,
     load_config,
@@ -70,8 +71,9 @@ class AppendInputTester(SequenceTester):
                 self.fail(ten_env, f"Found {count} dump files, expected exactly {len(SENT)}")
 
 
-def test_append_input() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_append_input(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = AppendInputTester(config["dump_path"])
     run_tester(tester, config)

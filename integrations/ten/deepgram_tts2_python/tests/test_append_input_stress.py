@@ -15,6 +15,7 @@ import uuid
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     SequenceTester,
     dump_files,
     load_config,
@@ -64,8 +65,9 @@ class StressTester(SequenceTester):
         self.fail(ten_env, f"Found {len(dump_files(self.dump_dir))} dump files, expected 20")
 
 
-def test_append_input_stress() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_append_input_stress(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = StressTester(config["dump_path"])
     tester.set_timeout((30 + 5 * REQUESTS) * 1_000_000)

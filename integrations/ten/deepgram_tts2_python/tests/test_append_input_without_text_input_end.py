@@ -15,6 +15,7 @@ import time
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     SequenceTester,
     dump_files,
     load_config,
@@ -80,8 +81,9 @@ class WithoutEndTester(SequenceTester):
             self.watchdog.cancel()
 
 
-def test_append_input_without_text_input_end() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_append_input_without_text_input_end(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = WithoutEndTester(config["dump_path"])
     run_tester(tester, config)

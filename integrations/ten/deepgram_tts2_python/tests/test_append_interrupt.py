@@ -12,6 +12,7 @@ import asyncio
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     Received,
     SequenceTester,
     dump_files,
@@ -109,8 +110,9 @@ class AppendInterruptTester(SequenceTester):
                 self.fail(ten_env, f"Found {count} dump files after all groups, expected 3")
 
 
-def test_append_interrupt() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_append_interrupt(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = AppendInterruptTester(config["dump_path"])
     run_tester(tester, config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     HELLO,
     ScriptTester,
     SendAndWait,
@@ -18,9 +19,10 @@ from .support import (
 META = {"session_id": "s", "turn_id": 1}
 
 
-def test_basic_audio() -> None:
+@BOTH_APIS
+def test_basic_audio(flavour: str) -> None:
     tester = SendAndWait([("tts_request_basic", HELLO, True)])
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     assert [s["request_id"] for s in tester.data("tts_audio_start")] == ["tts_request_basic"]
     assert tester.frames()
     assert tester.ends()[0]["reason"] == 1
@@ -36,12 +38,13 @@ class FlushBeforeAudio(ScriptTester):
         await self.wait_for(lambda: self.ended("tts_request_2"))
 
 
-def test_flush() -> None:
+@BOTH_APIS
+def test_flush(flavour: str) -> None:
     """Either the flush caught the first chunk in flight (end reason 2; the later chunk of the
     interrupted id is ignored) or the chunk was still queued and dropped (the later chunk is a
     new request, end reason 1): one start and one end for the id either way."""
     tester = FlushBeforeAudio()
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     ends = [(e["request_id"], e["reason"]) for e in tester.ends()]
     first = [reason for rid, reason in ends if rid == "tts_request_1"]
     assert first in ([2], [1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ten_runtime import AsyncTenEnvTester
 
-from .support import HELLO, SequenceTester, load_config, run_tester, text_input
+from .support import BOTH_APIS, HELLO, SequenceTester, load_config, run_tester, text_input
 
 
 class SampleRateTester(SequenceTester):
@@ -21,15 +21,20 @@ class SampleRateTester(SequenceTester):
             self.succeed(ten_env)
 
 
-def _first_frame_rate(config_name: str, request_id: str, session_id: str) -> int:
+def _first_frame_rate(config_name: str, request_id: str, session_id: str, flavour: str) -> int:
     tester = SampleRateTester(request_id, session_id)
-    run_tester(tester, load_config(config_name))
+    run_tester(tester, load_config(config_name, flavour))
     assert tester.completed[0].request_id == request_id
     return tester.frames()[0].sample_rate
 
 
-def test_sample_rate_comparison() -> None:
-    first = _first_frame_rate("property_basic_audio_setting1.json", "1", "test_session_16K_Test")
-    second = _first_frame_rate("property_basic_audio_setting2.json", "2", "test_session_32K_Test")
+@BOTH_APIS
+def test_sample_rate_comparison(flavour: str) -> None:
+    first = _first_frame_rate(
+        "property_basic_audio_setting1.json", "1", "test_session_16K_Test", flavour
+    )
+    second = _first_frame_rate(
+        "property_basic_audio_setting2.json", "2", "test_session_32K_Test", flavour
+    )
     assert first != second
     assert (first, second) == (24000, 16000)

@@ -1,13 +1,22 @@
 """Hostile or mistyped configuration (issue #11, item 2).
 
-Every bad type is a FATAL error (-1000) from ``on_init`` with a message that names the field;
-no value is echoed: not in the error, not in any log line (everything the process writes to
-stdout and stderr is captured), not in a warning; a numeric key does not crash ``on_init``;
-pass-through params other than Deepgram's known ones are logged by name only.
+A property of a type ``manifest.json`` declares (``params.api_key``, ``params.sample_rate``,
+``dump``, ...) that TEN cannot convert to it never reaches the extension: the runtime logs the
+field and aborts the process at ``on_configure_done`` (checked in a child process). Every other
+bad value (an undeclared field, a value out of range, a pass-through param that is not a
+scalar) is a FATAL error (-1000) from ``on_init`` with a message that names the field. No value
+is echoed either way: not in the error, not in any log line (everything the process writes to
+stdout and stderr is captured), not in a warning; pass-through params other than Deepgram's
+known ones are logged by name only.
 """
 
 from __future__ import annotations
 
+import json
+import pathlib
+import signal
+import subprocess
+import sys
 import warnings
 from typing import Any
 
@@ -24,6 +33,7 @@ from .support import (
     with_params,
 )
 
+PACKAGE_PARENT = pathlib.Path(__file__).resolve().parents[2]
 SECRET = "hostile-secret-value-0123456789abcdef"
 NUMBER = 31415926535897932384
 
@@ -50,18 +60,60 @@ def _run_captured(
 
 BASE = load_config("property_basic_audio_setting1.json")
 
+# Refused by TEN itself (a type the manifest declares): the process aborts.
+REFUSED_BY_TEN: dict[str, tuple[dict[str, Any], str]] = {
+    "params key as a list": (with_params(BASE, api_key=[SECRET]), ".params.api_key"),
+    "params key as a number": (with_params(BASE, api_key=NUMBER), ".params.api_key"),
+    "params as a string": ({**BASE, "params": SECRET}, ".params"),
+    "sample rate as text": (with_params(BASE, sample_rate=SECRET), ".params.sample_rate"),
+    "sample rate as a boolean": (with_params(BASE, sample_rate=True), ".params.sample_rate"),
+    "dump as text": ({**BASE, "dump": SECRET}, ".dump"),
+}
+# Refused by the extension: a FATAL error.
 CASES: dict[str, tuple[dict[str, Any], str]] = {
     "top-level key as a list": ({**BASE, "api_key": [SECRET]}, "api_key"),
     "top-level key as an object": ({**BASE, "api_key": {"token": SECRET}}, "api_key"),
-    "params key as a list": (with_params(BASE, api_key=[SECRET]), "params.api_key"),
-    "params key as a number": (with_params(BASE, api_key=NUMBER), "params.api_key"),
-    "params as a string": ({**BASE, "params": SECRET}, "params"),
-    "sample rate as text": (with_params(BASE, sample_rate=SECRET), "params.sample_rate"),
-    "sample rate as a boolean": (with_params(BASE, sample_rate=True), "params.sample_rate"),
-    "dump as text": ({**BASE, "dump": SECRET}, "dump"),
     "metrics port out of range": ({**BASE, "metrics_port": 70000}, "metrics_port"),
     "pass-through param as a list": (with_params(BASE, password=[SECRET]), "params"),
 }
+
+CHILD = """
+import json, sys, threading
+sys.path.insert(0, sys.argv[2])  # as in the session: the extension is a package
+from deepgram_tts2_python.tests.conftest import FakeApp
+from deepgram_tts2_python.tests.support import RecordingTester, run_tester_error
+
+event, made = threading.Event(), []
+
+def run():
+    app = FakeApp()
+    app.event = event
+    made.append(app)
+    app.run(False)
+
+threading.Thread(target=run, daemon=True).start()
+event.wait()
+print("tester returned:", run_tester_error(RecordingTester(), json.loads(sys.argv[1])))
+"""
+
+
+@pytest.mark.parametrize("case", list(REFUSED_BY_TEN))
+def test_a_type_the_manifest_declares_is_refused_by_ten(case: str) -> None:
+    config, path = REFUSED_BY_TEN[case]
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(config), str(PACKAGE_PARENT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=PACKAGE_PARENT / "deepgram_tts2_python",  # bin/start's PYTHONPATH is relative to it
+    )
+    shown = result.stdout + result.stderr
+    assert result.returncode == -signal.SIGABRT, shown[-3000:]
+    assert f"Failed to adjust property type: {path}: unsupported conversion" in shown
+    assert "tester returned" not in shown
+    assert SECRET not in shown
+    assert str(NUMBER) not in shown
 
 
 @pytest.mark.parametrize("case", list(CASES))

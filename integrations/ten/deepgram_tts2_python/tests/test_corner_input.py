@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ten_runtime import AsyncTenEnvTester
 
-from .support import HELLO, SequenceTester, load_config, run_tester, text_input
+from .support import AURA, BOTH_APIS, HELLO, SequenceTester, load_config, run_tester, text_input
 
 
 class MetricsBeforeEndTester(SequenceTester):
@@ -23,11 +23,14 @@ class MetricsBeforeEndTester(SequenceTester):
             self.fail(ten_env, "tts_audio_end arrived before any metrics message")
 
 
-def metrics_before_end(request_id: str, session_id: str) -> MetricsBeforeEndTester:
+def metrics_before_end(
+    request_id: str, session_id: str, flavour: str = AURA
+) -> MetricsBeforeEndTester:
     tester = MetricsBeforeEndTester(request_id, session_id)
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     return tester
 
 
-def test_corner_input() -> None:
-    metrics_before_end("test_corner_input_request_id_1", "test_corner_input_session_123")
+@BOTH_APIS
+def test_corner_input(flavour: str) -> None:
+    metrics_before_end("test_corner_input_request_id_1", "test_corner_input_session_123", flavour)

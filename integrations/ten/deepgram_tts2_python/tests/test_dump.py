@@ -9,6 +9,7 @@ import pathlib
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     HELLO,
     SequenceTester,
     dump_files,
@@ -34,15 +35,17 @@ class OneRequestTester(SequenceTester):
             self.succeed(ten_env)
 
 
-def test_dump() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_dump(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = OneRequestTester([("test_dump_request_id_1", HELLO)])
     run_tester(tester, config)
 
 
-def test_dump_is_byte_identical_to_the_frames() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_dump_is_byte_identical_to_the_frames(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = OneRequestTester([("bytes", HELLO)])
     run_tester(tester, config)

@@ -7,6 +7,7 @@ import asyncio
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     HELLO,
     SequenceTester,
     dump_files,
@@ -44,8 +45,9 @@ class EachRequestTester(SequenceTester):
             self.fail(ten_env, f"Found {count} dump files, expected exactly 2")
 
 
-def test_dump_each_request_id() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_dump_each_request_id(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = EachRequestTester(config["dump_path"])
     run_tester(tester, config)

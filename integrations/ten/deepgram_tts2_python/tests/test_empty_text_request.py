@@ -8,7 +8,7 @@ import time
 
 from ten_runtime import AsyncTenEnvTester
 
-from .support import Received, RecordingTester, load_config, run_tester, text_input
+from .support import BOTH_APIS, Received, RecordingTester, load_config, run_tester, text_input
 
 META = {"session_id": "test_empty_text_session", "turn_id": 1}
 LIMIT_S = 0.5
@@ -47,9 +47,10 @@ class EmptyTextTester(RecordingTester):
                 self.succeed(ten_env)
 
 
-def test_empty_text_request() -> None:
+@BOTH_APIS
+def test_empty_text_request(flavour: str) -> None:
     tester = EmptyTextTester(then_next=False)
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     assert tester.end_after_s is not None
     assert tester.end_after_s <= LIMIT_S
 

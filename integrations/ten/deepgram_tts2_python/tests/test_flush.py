@@ -16,6 +16,8 @@ from deepgram_tts2.emulator.config import Pacing
 from deepgram_tts2.emulator.server import Emulator
 
 from .support import (
+    AURA,
+    BOTH_APIS,
     Received,
     RecordingTester,
     flush_data,
@@ -89,28 +91,32 @@ class FlushTester(RecordingTester):
             self.succeed(ten_env)
 
 
-def _config(base_url: str | None = None) -> dict[str, Any]:
-    config = load_config("property_dump.json")
+def _config(flavour: str = AURA, base_url: str | None = None) -> dict[str, Any]:
+    config = load_config("property_dump.json", flavour)
     config["dump"] = False  # as the guarder does
     return config if base_url is None else with_params(config, base_url=base_url)
 
 
-def test_flush() -> None:
+@BOTH_APIS
+def test_flush(flavour: str) -> None:
     tester = FlushTester()
-    run_tester(tester, _config())
+    run_tester(tester, _config(flavour))
     assert [e["reason"] for e in tester.ends()] == [2]
     assert tester.data("tts_flush_end") == [
         {"flush_id": FLUSH_ID, "metadata": {"session_id": SESSION}}
     ]
 
 
-def test_flush_with_frames_in_flight(emulator_factory: Callable[..., Emulator]) -> None:
+@BOTH_APIS
+def test_flush_with_frames_in_flight(
+    emulator_factory: Callable[..., Emulator], flavour: str
+) -> None:
     """Real-time pacing: frames are still on the wire when the flush arrives."""
     slow = emulator_factory(
         pacing=Pacing(first_audio_ms=50, per_char_ms=0, chunk_ms=20, realtime_factor=1.0)
     )
     tester = FlushTester()
-    run_tester(tester, _config(slow.ws_url))
+    run_tester(tester, _config(flavour, slow.ws_url))
     names = [m.name for m in tester.received if m.kind == "data"]
     assert names.index("tts_audio_end") < names.index("tts_flush_end")
     assert tester.after_flush_end == []

@@ -8,6 +8,7 @@ import asyncio
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     SequenceTester,
     dump_files,
     load_config,
@@ -53,8 +54,9 @@ class InterleavedTester(SequenceTester):
                 self.fail(ten_env, f"Found {count} dump files, expected exactly {len(COUNTS)}")
 
 
-def test_interleaved_requests() -> None:
-    config = load_config("property_dump.json")
+@BOTH_APIS
+def test_interleaved_requests(flavour: str) -> None:
+    config = load_config("property_dump.json", flavour)
     reset_dump_dir(config["dump_path"])
     tester = InterleavedTester(config["dump_path"])
     run_tester(tester, config)

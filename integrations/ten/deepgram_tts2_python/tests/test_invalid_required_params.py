@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ten_runtime import AsyncTenEnvTester
 
-from .support import Received, RecordingTester, load_config, run_tester, text_input
+from .support import BOTH_APIS, Received, RecordingTester, load_config, run_tester, text_input
 
 META = {"session_id": "test_invalid_required_params_session_123", "turn_id": 1}
 
@@ -25,9 +25,10 @@ class InvalidParamsTester(RecordingTester):
             self.succeed(ten_env)
 
 
-def test_invalid_required_params() -> None:
+@BOTH_APIS
+def test_invalid_required_params(flavour: str) -> None:
     tester = InvalidParamsTester()
-    run_tester(tester, load_config("property_invalid.json"))
+    run_tester(tester, load_config("property_invalid.json", flavour))
     (error,) = tester.errors()
     assert error["code"] == -1000
     assert error["vendor_info"]["vendor"] == "deepgram"

@@ -15,7 +15,7 @@ import asyncio
 import pytest
 from ten_runtime import AsyncTenEnvTester
 
-from .support import Received, RecordingTester, load_config, run_tester, text_input
+from .support import BOTH_APIS, Received, RecordingTester, load_config, run_tester, text_input
 
 INVALID = [
     "", " ", "   ", "\n", "\t", "\n\t\n", ":-)", "😊", "😀😃😄😁", "，", "。", "/", "】", "（",
@@ -55,9 +55,10 @@ class InvalidTextTester(RecordingTester):
 
 
 @pytest.mark.parametrize("case", range(len(INVALID)))
-def test_invalid_text_handling(case: int) -> None:
+@BOTH_APIS
+def test_invalid_text_handling(case: int, flavour: str) -> None:
     tester = InvalidTextTester(case)
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     for error in tester.errors():
         assert error["code"] == 1000
         assert error["vendor_info"]["vendor"] == "deepgram"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from ten_runtime import AsyncTenEnvTester
 
-from .support import Received, RecordingTester, load_config, run_tester, text_input
+from .support import BOTH_APIS, Received, RecordingTester, load_config, run_tester, text_input
 from .test_corner_input import metrics_before_end
 
 
-def test_metrics() -> None:
-    tester = metrics_before_end("test_metric_request_id_1", "test_metric_session_123")
+@BOTH_APIS
+def test_metrics(flavour: str) -> None:
+    tester = metrics_before_end("test_metric_request_id_1", "test_metric_session_123", flavour)
     ttfb = [m for m in tester.data("metrics") if "ttfb" in m["metrics"]]
     assert len(ttfb) == 1
     assert ttfb[0]["metrics"]["ttfb"] >= 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from ten_runtime import AsyncTenEnvTester
 
-from .support import Received, RecordingTester, load_config, run_tester
+from .support import BOTH_APIS, Received, RecordingTester, load_config, run_tester
 
 
 class MissingKeyTester(RecordingTester):
@@ -19,9 +19,10 @@ class MissingKeyTester(RecordingTester):
                 self.fail(ten_env, f"Received wrong error code: {message.payload.get('code')}")
 
 
-def test_miss_required_params() -> None:
+@BOTH_APIS
+def test_miss_required_params(flavour: str) -> None:
     tester = MissingKeyTester()
-    run_tester(tester, load_config("property_miss_required.json"))
+    run_tester(tester, load_config("property_miss_required.json", flavour))
     error = tester.errors()[0]
     assert error["message"]
     assert error["vendor_info"]["vendor"] == "deepgram"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ten_runtime import AsyncTenEnvTester
 
 from .support import (
+    BOTH_APIS,
     HELLO,
     Received,
     RecordingTester,
@@ -45,9 +46,10 @@ class FlushMidRequest(RecordingTester):
             self.succeed(ten_env)
 
 
-def test_a_request_cancelled_by_stopping_sends_no_audio_end_and_no_error() -> None:
+@BOTH_APIS
+def test_a_request_cancelled_by_stopping_sends_no_audio_end_and_no_error(flavour: str) -> None:
     tester = StopMidRequest()
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     late = [m.name for m in tester.after_stop() if m.kind == "data"]
     assert "tts_audio_end" not in late
     assert "error" not in late
@@ -55,9 +57,10 @@ def test_a_request_cancelled_by_stopping_sends_no_audio_end_and_no_error() -> No
     assert tester.errors() == []
 
 
-def test_a_request_cancelled_by_flush_ends_with_reason_2() -> None:
+@BOTH_APIS
+def test_a_request_cancelled_by_flush_ends_with_reason_2(flavour: str) -> None:
     tester = FlushMidRequest()
-    run_tester(tester, load_config("property_basic_audio_setting1.json"))
+    run_tester(tester, load_config("property_basic_audio_setting1.json", flavour))
     assert [(e["request_id"], e["reason"]) for e in tester.ends()] == [("open", 2)]
     names = [m.name for m in tester.received if m.kind == "data"]
     assert names.index("tts_audio_end") < names.index("tts_flush_end")

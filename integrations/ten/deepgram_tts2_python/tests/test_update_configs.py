@@ -91,3 +91,33 @@ def test_a_bad_key_type_in_update_configs_is_not_echoed() -> None:
     assert "api_key" in message
     assert secret not in message
     assert tester.ends()[0]["reason"] == 1
+
+
+def test_update_configs_moves_between_aura_and_flux() -> None:
+    """A Flux model picks /v2/speak for the next request, an Aura one /v1/speak again; a
+    speed outside Flux's range is refused for a Flux model and the old config stays."""
+
+    async def steps(t: UpdateTester, env: AsyncTenEnvTester) -> None:
+        await t.speak(env, "aura-1")
+        assert await t.cmd(env, update_configs_cmd({"params": {"model": "flux-alexis-en"}})) == (
+            StatusCode.OK
+        )
+        await t.speak(env, "flux-1")
+        bad = {"params": {"speed": 3.0}}
+        assert await t.cmd(env, update_configs_cmd(bad)) == StatusCode.ERROR
+        await t.speak(env, "flux-2")
+        assert await t.cmd(env, update_configs_cmd({"params": {"model": "aura-2-luna-en"}})) == (
+            StatusCode.OK
+        )
+        await t.speak(env, "aura-2")
+
+    tester = UpdateTester(steps)
+    run_tester(tester, load_config(SETTING))
+    assert [(e["request_id"], e["reason"]) for e in tester.ends()] == [
+        ("aura-1", 1),
+        ("flux-1", 1),
+        ("flux-2", 1),
+        ("aura-2", 1),
+    ]
+    assert tester.errors() == []
+    assert "speed" in tester.results[1][1]["message"]

@@ -30,11 +30,25 @@ sources at that commit; no code of them is reused. What it does, and where it co
   ``on_stop`` runs ``on_deinit`` (the order of the real runtime's ``sync_stop_before_deinit``;
   without it the real runtime may deinit the test extension earlier, so messages an extension
   sends from ``on_stop`` reach the tester here always and there only sometimes);
-* ``_App.run_internal`` runs ``on_configure``/``on_init`` and waits for ``close_internal``;
+* ``_App.run_internal`` runs ``on_configure``/``on_init`` and waits for ``close_internal``; an
+  app run from another thread than the one that created it aborts the process, as the C
+  runtime's thread check does (``ten_py_app_run`` asserts ``ten_py_app_check_integrity(py_app,
+  true)``: "Access object across threads", then SIGABRT; found on the real runtime);
 * logs go to stdout, one line each.
 
+* at ``on_configure_done`` the properties are checked against the ``api.property`` schema of the
+  addon's ``manifest.json`` (``extension/ten_env/on_xxx.c``
+  ``ten_extension_adjust_and_validate_property_on_configure_done``): a value of another type
+  is converted only between numeric types (``ten_type_is_compatible``: an integer to any
+  integer type in range, an integer or a float to a float type, an integer then reading back
+  as a float), anything else logs
+  ``Failed to adjust property type: .<path>: unsupported conversion from `<type>` to
+  `<type>``` and aborts the process (``TEN_ASSERT``, active in release builds; found on the
+  real runtime, where this had been thought a warning).
+
 Not mirrored: graph test mode (``set_test_mode_graph``), message conversions, path timeouts,
-schema validation of properties against ``manifest.json`` (a warning in release builds).
+schema keywords other than ``type``/``properties``/``items``, schemas of ``api.interface``
+imports.
 """
 
 from __future__ import annotations
@@ -232,6 +246,72 @@ def _resolve_placeholders(node: Any, where: str) -> Any:
         os._exit(1)  # the C runtime calls exit(EXIT_FAILURE) here
     _runtime_log(2, where, f"Environment variable {variable} is not found, using default value.")
     return default
+
+
+_INT_RANGES = {
+    f"{sign}int{bits}": (
+        (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if sign == "" else (0, 2**bits - 1)
+    )
+    for sign in ("", "u")
+    for bits in (8, 16, 32, 64)
+}
+_FLOAT_TYPES = ("float32", "float64")
+
+
+def _ten_type(value: Any) -> str:
+    """The TEN type of a value parsed from JSON (``ten_value_from_json``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):  # yyjson: a non-negative integer is a uint, a huge one a real
+        if 0 <= value < 2**64:
+            return "uint64"
+        return "int64" if value >= -(2**63) else "float64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _schema_problem(schema: dict[str, Any], value: Any, path: str) -> str | None:
+    """Adjust ``value`` in place to ``schema`` (keyword_type.c, value_convert.c: an integer
+    declared as a float becomes a float); why it cannot be, with the value's path, or None."""
+    problem = _type_problem(schema.get("type"), value, path)
+    if problem is not None:
+        return problem
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = schema.get("properties", {}).get(key)
+            if sub is None:
+                continue
+            if (found := _schema_problem(sub, item, f"{path}.{key}")) is not None:
+                return found
+            if sub.get("type") in _FLOAT_TYPES:
+                value[key] = float(item)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        items = schema["items"]
+        for index, item in enumerate(value):
+            if (found := _schema_problem(items, item, f"{path}[{index}]")) is not None:
+                return found
+            if items.get("type") in _FLOAT_TYPES:
+                value[index] = float(item)
+    return None
+
+
+def _type_problem(wanted: str | None, value: Any, path: str) -> str | None:
+    actual = _ten_type(value)
+    if wanted is None or wanted == actual:
+        return None
+    if wanted in _INT_RANGES and actual in ("int64", "uint64"):  # value_convert.c
+        low, high = _INT_RANGES[wanted]
+        return None if low <= value <= high else f"{path}: out of range of {wanted}"
+    if wanted in _FLOAT_TYPES and actual in ("int64", "uint64", "float64"):
+        return None
+    return f"{path}: unsupported conversion from `{actual}` to `{wanted}`"
 
 
 def _value_type_error(path: str, wanted: str) -> Any:
@@ -875,6 +955,32 @@ class _ExtensionNode(_Node):
 
         self.runloop.post(task)
 
+    def _check_schema(self) -> None:
+        """Abort like the runtime when a property cannot be adjusted to its declared type."""
+        if not self.base_dir:
+            return
+        path = os.path.join(self.base_dir, "manifest.json")
+        if not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as handle:
+            schema = json.load(handle).get("api", {}).get("property")
+        problem = _schema_problem(schema, self.properties.tree, "") if schema else None
+        if problem is None:
+            return
+        _runtime_log(
+            3,
+            "ten_extension_adjust_and_validate_property_on_configure_done@on_xxx.c:48",
+            f"[{self.name}] Failed to adjust property type: {problem}",
+        )
+        _runtime_log(
+            4,
+            "ten_extension_adjust_and_validate_property_on_configure_done@on_xxx.c:64",
+            "Invalid property.",
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.abort()
+
     def _load_properties(self) -> None:
         if not self.init_from_json and self.base_dir:
             path = os.path.join(self.base_dir, "property.json")
@@ -907,6 +1013,7 @@ class _ExtensionNode(_Node):
         if stage == _CONFIGURE:
             self.state = _CONFIGURE_DONE
             self._load_properties()
+            self._check_schema()
             if self.close_triggered:
                 self.enter_stop()
                 return
@@ -1567,9 +1674,11 @@ class _App:
     _py_env: Any
     _thread: threading.Thread | None
     _state: int
+    _owner: int
 
     def __new__(cls, *args: Any, **kwargs: Any) -> _App:
         self = object.__new__(cls)
+        self._owner = threading.get_ident()  # ten_app_create binds the app to this thread
         self.properties = _PropertyStore()
         self.runloop = _Runloop("app")
         self._native_env = _TenEnv(self)
@@ -1592,6 +1701,17 @@ class _App:
         self.runloop.post(task)
 
     def run_internal(self, run_in_background_flag: bool) -> None:
+        if threading.get_ident() != self._owner:  # app.c: ten_py_app_check_integrity(, true)
+            _runtime_log(
+                4,
+                "ten_sanitizer_thread_check_do_check@thread_check.c:139",
+                "Access object across threads, current thread "
+                f"{{id({threading.get_native_id()})}}, but belonging thread {{id({self._owner})}}.",
+            )
+            _runtime_log(4, "ten_py_app_run@app.c:191", "Invalid argument.")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.abort()
         self._py_env = _types["ten_env"](self._native_env)
 
         def configure() -> None:
