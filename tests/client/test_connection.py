@@ -141,3 +141,44 @@ async def test_server_closing_an_idle_socket_fails_it(emulator_factory: Emulator
     await eventually(lambda: conn.state is S.FAILED)
     assert conn.error is not None
     assert conn.error.vendor_code == "NET-0001"
+
+
+class _Owner:
+    """A request as the socket sees it (the ``Owner`` protocol), recording nothing."""
+
+    done = False
+
+    def on_audio(self, data: bytes, tag: str | None) -> None:
+        pass
+
+    def on_outcome(self, outcome: object) -> None:
+        pass
+
+    def on_lost(self, error: object) -> None:
+        pass
+
+    def room(self) -> None:
+        return None
+
+
+async def test_a_socket_taken_the_moment_cleared_lands_counts_as_cleared(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """The next request may take the socket between ``Cleared`` and the clearing task resuming
+    (the pool hands out an idle socket at once); ``clear()`` must still report success, or the
+    pool closes the socket under that request (found on the real TEN runtime)."""
+    emulator = await emulator_factory()
+    taken_by = _Owner()
+
+    def take_when_idle(conn: Connection) -> None:
+        if conn.state is S.IDLE and conn.owner is None and conn.opened_at:
+            conn.acquire(taken_by)
+
+    conn = Connection(options_for(emulator), States(), time.monotonic, on_state=take_when_idle)
+    await conn.connect()  # the state callback takes it at once: BUSY for the first owner
+    assert conn.state is S.BUSY
+    assert conn.start_clear()
+    assert await within(conn.clear(2.0), 5) is True
+    assert conn.state is S.BUSY
+    assert conn.owner is taken_by
+    await conn.close()

@@ -296,7 +296,7 @@ class Connection:
 
     async def clear(self, timeout_s: float) -> bool:
         """Send ``Clear`` (after :meth:`start_clear`) and wait for ``Cleared``; True when the
-        socket is idle again (False: it was closed instead, being in an unknown state)."""
+        socket is usable again (False: it was closed instead, being in an unknown state)."""
         if self.state is not ConnectionState.CLEARING:
             await self.close()
             return False
@@ -312,7 +312,13 @@ class Connection:
             )
             await self.close()
             return False
-        return self.idle
+        return self.reusable
+
+    @property
+    def reusable(self) -> bool:
+        """Idle, or already taken by the next request: the pool hands an idle socket out at
+        once, so one may be BUSY again between ``Cleared`` and the clearing task resuming."""
+        return self.state in (ConnectionState.IDLE, ConnectionState.BUSY)
 
     async def close(self) -> None:
         """Close gracefully: ``Close``, then the close handshake (bounded); idempotent."""

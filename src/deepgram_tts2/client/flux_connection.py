@@ -94,7 +94,7 @@ class FluxConnection(Connection):
 
     async def clear(self, timeout_s: float) -> bool:
         """Flush the live turn (its audio is stale) and wait for its terminal message."""
-        if self.state is ConnectionState.IDLE:
+        if self.reusable:  # the turn had already ended (and the socket may be taken again)
             return True
         if self.state is not ConnectionState.CLEARING:
             await self.close()
@@ -107,7 +107,7 @@ class FluxConnection(Connection):
         except (DeepgramTTSError, *TimeoutErrors):
             await self.close()
             return False
-        return self.idle
+        return self.reusable
 
     # -- reading ------------------------------------------------------------------------------
 

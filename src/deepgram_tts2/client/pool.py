@@ -441,10 +441,12 @@ class ConnectionPool:
         ``Cleared`` (a socket that is not answered within ``clear_s`` is closed)."""
 
         async def clear() -> None:
-            if await conn.clear(self.options.timeouts.clear_s) and not self._expired(conn):
-                self._pump()
-            else:
+            if not await conn.clear(self.options.timeouts.clear_s):
                 self.retire(conn)
+            elif conn.idle and self._expired(conn):
+                self.retire(conn)  # (a socket already taken again is retired when released)
+            else:
+                self._pump()
 
         if conn.start_clear():
             self._spawn(clear())
