@@ -181,9 +181,8 @@ def _check_options(config: Any) -> None:
     assert isinstance(options, TTSOptions)
     if config.key.strip():
         assert options.require_key() == config.key.strip()
-    # The library shows base_url as given (user info and query included: tests/client/
-    # test_fuzz_options.py::test_options_never_show_url_credentials, xfail) and extra_query in
-    # clear (query parameters are no secret to it); the key itself must never show.
+    # The library refuses a base_url with user info or a query (tests/test_options.py), shows
+    # extra_query in clear (query parameters are no secret to it); the key must never show.
     quiet = options.model_copy(update={"base_url": "", "extra_query": {}})
     shown = "\n".join([repr(quiet), str(quiet.model_dump()), quiet.model_dump_json()])
     assert not leaked(shown), shown
