@@ -150,7 +150,8 @@ class ToneVoice:
             return np.zeros(len(self._t), dtype=np.int16)
         freq = 220.0 + (zlib.crc32(char.encode()) % 600)
         wave = 8000.0 * np.sin(2 * np.pi * freq * self._t) * self._ramp
-        return wave.astype(np.int16)
+        samples: Samples = wave.astype(np.int16)  # (numpy 2.2's stubs type `wave` as Any)
+        return samples
 
     def synthesize(self, text: str) -> Samples:
         """Tone samples of ``text`` at 24 kHz (empty for blank text)."""
