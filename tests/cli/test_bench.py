@@ -81,6 +81,18 @@ def health(url: str) -> dict[str, int]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
+def audio_bytes_sent(url: str) -> float:
+    """The emulator's own count of audio bytes sent over WebSocket (its /metrics)."""
+    http = url.replace("ws://", "http://").replace("/v1/speak", "/metrics")
+    with urllib.request.urlopen(http, timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("deepgram_tts2_emulator_audio_bytes_total{")
+    )
+
+
 def test_sigterm_stops_the_run_and_still_reports(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
@@ -92,7 +104,10 @@ def test_sigterm_stops_the_run_and_still_reports(
         text=True,
         env=environment(),
     ) as process:
-        wait_until(lambda: health(url)["sessions"] >= 1)  # the client is connected and running
+        # Requests have completed (about 20 s of audio sent: many short replies; a socket being
+        # open is not enough, the pool pre-warms before the first request).
+        start = audio_bytes_sent(url)
+        wait_until(lambda: audio_bytes_sent(url) - start > 1_000_000)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr

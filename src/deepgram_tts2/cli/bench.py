@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import json
 import os
 import secrets
 import signal
-import socket
-import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,6 +30,16 @@ from deepgram_tts2.cli.extras import require_emulator
 from deepgram_tts2.cli.interrupts import arm_sigterm, exit_code_for_signal, signal_of
 from deepgram_tts2.cli.messages import clean
 from deepgram_tts2.exceptions import DeepgramTTSError
+from deepgram_tts2.loadtest.emulator import (
+    LIFTED_CHARS_PER_WINDOW,
+    LIFTED_FLUSHES_PER_WINDOW,
+    PACING_PRESETS,
+    Budgets,
+    EmulatorStartError,
+    ServerConditions,
+    SynthesisReading,
+    spawned_emulator,
+)
 from deepgram_tts2.loadtest.report import build_report, render_table, verdict
 from deepgram_tts2.loadtest.runner import CountingHooks, run_load
 from deepgram_tts2.loadtest.workload import Corpus, Workload
@@ -41,12 +47,6 @@ from deepgram_tts2.options import API_KEY_ENV
 from deepgram_tts2.protocol.errors import ErrorClass
 
 PROG = "dgtts bench"
-PACING_PRESETS = {
-    "instant": ["--instant"],
-    "fast": ["--first-audio-ms", "20", "--per-char-ms", "0", "--realtime-factor", "0"],
-    "realistic": ["--first-audio-ms", "200", "--per-char-ms", "0.4", "--realtime-factor", "4"],
-    "realtime": ["--first-audio-ms", "200", "--per-char-ms", "0.4", "--realtime-factor", "1"],
-}
 DEFAULT_REQUESTS = 100
 
 
@@ -99,6 +99,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "first-token-to-audio, real-time factor, gaps, interrupt latency, errors, CPU, memory "
         "and event-loop lag. The report goes to stdout; see docs/bench.md.",
     )
+    _add_load_arguments(parser)
+    _add_workload_arguments(parser)
+    _add_emulator_arguments(parser)
+    _add_client_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to send requests and how many."""
     parser.add_argument(
         "--url", default=None, help="endpoint (default: a spawned emulator, see --pacing)"
     )
@@ -123,6 +132,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="open loop: arrivals per second instead of closed-loop workers (default: off)",
     )
+
+
+def _add_workload_arguments(parser: argparse.ArgumentParser) -> None:
+    """What each request says and when it is interrupted."""
     parser.add_argument(
         "--corpus",
         choices=[c.value for c in Corpus],
@@ -141,12 +154,53 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="interrupt each request this long after it started (default: off)",
     )
+
+
+def _add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
+    """Conditions of the spawned emulator."""
     parser.add_argument(
         "--pacing",
         choices=list(PACING_PRESETS),
         default="realistic",
-        help="emulator pacing preset, spawned emulator only (default: realistic)",
+        help="emulator pacing preset, spawned emulator only; realtime also plays every stream "
+        "out at 1x (default: realistic)",
     )
+    parser.add_argument(
+        "--budgets",
+        choices=[b.value for b in Budgets],
+        default=Budgets.DEEPGRAM.value,
+        help="spawned emulator: Deepgram's per-connection budgets (20 Flushes and 2400 "
+        "characters per 60 s) or lifted ones (client budgets lifted too) (default: deepgram)",
+    )
+    parser.add_argument(
+        "--permessage-deflate",
+        choices=["on", "off"],
+        default="off",
+        help="spawned emulator: accept permessage-deflate (default: off)",
+    )
+    parser.add_argument(
+        "--synthesis-start",
+        choices=[r.value for r in SynthesisReading],
+        default=SynthesisReading.FLUSH.value,
+        help="spawned emulator: audio only on Flush, or synthesis at sentence ends once "
+        "--synthesis-start-chars are buffered (default: flush)",
+    )
+    parser.add_argument(
+        "--synthesis-start-chars",
+        type=_positive_int,
+        default=None,
+        help="spawned emulator: N of --synthesis-start sentence (default: the emulator's)",
+    )
+    parser.add_argument(
+        "--emulator-workers",
+        type=_positive_int,
+        default=1,
+        help="spawned emulator: processes behind one port (dgtts serve --workers) (default: 1)",
+    )
+
+
+def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
+    """The client, its metrics and the verdict."""
     parser.add_argument(
         "--pool-size",
         type=_positive_int,
@@ -169,73 +223,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the report as one JSON object (default: off)"
     )
-    parser.set_defaults(run=run)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class EmulatorStartError(Exception):
-    """The spawned emulator did not start; the message carries its last words."""
-
-
-@contextlib.contextmanager
-def spawned_emulator(key: str, pacing: str, concurrency: int) -> Iterator[str]:
-    """Run ``dgtts serve`` in a child process; yields its WebSocket URL."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "deepgram_tts2.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--api-key",
-        key,
-        "--voice-engine",
-        "tone",
-        "--max-concurrent-ws",
-        str(max(45, concurrency * 2)),
-        "--flushes-per-window",
-        "100000",
-        "--chars-per-window",
-        "100000000",
-        *PACING_PRESETS[pacing],
-    ]
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    tail: collections.deque[str] = collections.deque(maxlen=20)
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        if "listening" not in line:
-            tail.append(line.strip())
-            tail.extend(process.stderr.read().splitlines()[-5:])
-            words = " / ".join(t for t in tail if t) or f"exit code {process.wait()}"
-            raise EmulatorStartError(f"the spawned emulator did not start: {words}")
-        # Keep reading its stderr so a chatty child never blocks on a full pipe.
-        threading.Thread(
-            target=lambda: tail.extend(process.stderr or ()),
-            name="dgtts-bench-emulator",
-            daemon=True,
-        ).start()
-        yield f"ws://127.0.0.1:{port}/v1/speak"
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -258,8 +245,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if spawned:
             require_emulator(f"{PROG} without --url (the spawned emulator)")
-            with spawned_emulator(bench_key, args.pacing, args.concurrency) as url:
-                report = asyncio.run(_bench(args, url, bench_key, received))
+            with spawned_emulator(bench_key, _conditions(args)) as served:
+                report = asyncio.run(_bench(args, served.ws_url, bench_key, received))
                 arm_sigterm()  # the event loop reset it; the emulator must still be stopped
         else:
             report = asyncio.run(_bench(args, args.url, bench_key, received))
@@ -277,6 +264,13 @@ def run(args: argparse.Namespace) -> int:
         signum = received[0] if received else signal.SIGINT
         _say(f"{PROG}: interrupted by {signal.Signals(signum).name} before a report")
         return exit_code_for_signal(signum)
+    return _conclude(report, args, received, hidden)
+
+
+def _conclude(
+    report: dict[str, Any], args: argparse.Namespace, received: list[int], hidden: tuple[str, ...]
+) -> int:
+    """Print the report and decide the exit code: the signal's, or the error verdict's."""
     report["config"]["max_error_rate"] = args.max_error_rate
     report["error_examples"] = {
         cls: clean(text, hidden) for cls, text in report.get("error_examples", {}).items()
@@ -324,20 +318,50 @@ def _print_report(report: dict[str, Any], args: argparse.Namespace) -> None:
         quiet_broken_stdout()
 
 
+def _conditions(args: argparse.Namespace) -> ServerConditions:
+    """The spawned emulator's conditions from the options."""
+    return ServerConditions(
+        pacing=args.pacing,
+        permessage_deflate=args.permessage_deflate == "on",
+        budgets=Budgets(args.budgets),
+        synthesis=SynthesisReading(args.synthesis_start),
+        synthesis_chars=args.synthesis_start_chars,
+        workers=args.emulator_workers,
+        max_concurrent_ws=max(45, args.concurrency * 2),
+        max_concurrent_rest=max(15, args.concurrency * 2),
+    )
+
+
 def _options(args: argparse.Namespace, key: str, url: str) -> TTSOptions:
     pool = args.pool_size or min(max(args.concurrency, 1), 64)
     spawned = args.url is None
+    lifted = spawned and args.budgets == Budgets.LIFTED.value
+    conditions = _conditions(args)
+    # Against the spawned emulator the client's governor knows the emulator's plan; against a
+    # real endpoint it keeps its defaults (set fleet.governor to your plan's numbers).
+    governor = {
+        "websocket_limit": conditions.max_concurrent_ws,
+        "rest_limit": conditions.max_concurrent_rest,
+    }
     return TTSOptions.create(
         api_key=key,
         base_url=url,
         metrics_port=args.metrics_port,
+        fleet={"governor": governor} if spawned else {},
         limits={
             "pool_size": pool,
             "prewarm": min(pool, 8),
             "max_queued_requests": max(64, args.concurrency * 4),
-            # The spawned emulator's budgets are lifted so the load is not paced; a real
-            # endpoint keeps Deepgram's.
-            **({"flushes_per_window": 100000, "chars_per_window": 100000000} if spawned else {}),
+            # Lifted budgets (spawned emulator only) lift the client's accounting too; otherwise
+            # the client keeps Deepgram's, as against a real endpoint.
+            **(
+                {
+                    "flushes_per_window": LIFTED_FLUSHES_PER_WINDOW,
+                    "chars_per_window": LIFTED_CHARS_PER_WINDOW,
+                }
+                if lifted
+                else {}
+            ),
         },
     )
 
@@ -377,6 +401,7 @@ async def _bench(
                     interrupt_after_ms=args.interrupt_after_ms,
                     on_progress=lambda done: show(f"benchmarking… {done} requests"),
                     stop=stop,
+                    playout=args.url is None and PACING_PRESETS[args.pacing].playout,
                 )
     finally:
         for installed_signal in installed:
@@ -390,6 +415,7 @@ async def _bench(
         "corpus": args.corpus,
         "tokens_per_s": args.tokens_per_s,
         "pacing": args.pacing if spawned else None,
+        "server": _conditions(args).describe() if spawned else None,
         "endpoint": "spawned emulator" if spawned else "given url",
     }
     return report

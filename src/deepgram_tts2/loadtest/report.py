@@ -52,9 +52,13 @@ def build_report(
 
     ``errors`` counts requests that ended with an error (``outcomes.error``); ``error_rate`` is
     ``errors / requests`` (0 when no request ran). Interrupted requests are not errors.
-    ``error_examples`` holds the first message of each failure class.
+    ``error_examples`` holds the first message of each failure class. ``underruns`` counts
+    chunks that reached the consumer more than 40 ms after their playout time
+    (:mod:`~deepgram_tts2.loadtest.playout`); ``stall_ms`` is the silence per stream that had
+    any; ``cpu_us_per_chunk`` is this process's CPU time over the audio chunks delivered.
     """
     audio_s = sum(r.audio_ms for r in results) / 1000.0
+    chunks = sum(r.chunks for r in results)
     completed = [r for r in results if r.reason == "completed"]
     errors = sum(1 for r in results if r.reason == "error")
     rtf = [r.audio_ms / r.wall_ms for r in completed if r.wall_ms > 0 and r.audio_ms > 0]
@@ -75,10 +79,15 @@ def build_report(
         "interrupt_to_end_ms": percentiles(
             [r.interrupt_ms for r in results if r.interrupt_ms is not None]
         ),
+        "stall_ms": percentiles([r.stall_ms for r in results if r.underruns]),
+        "underruns": sum(r.underruns for r in results),
+        "streams_with_underruns": sum(1 for r in results if r.underruns),
         "reconnects": totals.reconnects,
         "audio_s": round(audio_s, 3),
+        "chunks": chunks,
         "cpu_s": round(totals.cpu_s, 3),
         "cpu_s_per_audio_minute": round(totals.cpu_s / (audio_s / 60.0), 4) if audio_s else None,
+        "cpu_us_per_chunk": round(totals.cpu_s * 1e6 / chunks, 1) if chunks else None,
         "peak_rss_mb": round(totals.peak_rss_mb, 1),
         "rss_growth_mb": round(totals.rss_growth_mb, 2),
         "rss_per_stream_mb": round(totals.rss_growth_mb / max(concurrency, 1), 3),

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from deepgram_tts2 import DeepgramTTS, MetricsHooks
 from deepgram_tts2.client.events import AudioChunk, AudioEnd, Error, Metric
+from deepgram_tts2.loadtest.playout import Playout
 from deepgram_tts2.loadtest.workload import Workload
 
 
@@ -27,6 +29,9 @@ class RequestResult:
     error_class: str | None = None
     error_message: str | None = None
     reason: str = ""
+    chunks: int = 0
+    underruns: int = 0
+    stall_ms: float = 0.0
 
 
 @dataclass
@@ -72,14 +77,26 @@ async def measure_loop_lag(samples: list[float], period_s: float = 0.01) -> None
 
 
 async def run_one(
-    tts: DeepgramTTS, workload: Workload, index: int, interrupt_after_ms: float | None = None
+    tts: DeepgramTTS,
+    workload: Workload,
+    index: int,
+    interrupt_after_ms: float | None = None,
+    *,
+    playout: bool = False,
 ) -> RequestResult:
-    """One request: feed its text, consume its events, measure."""
+    """One request: feed its text, consume its events, measure.
+
+    Every audio chunk goes through a :class:`~deepgram_tts2.loadtest.playout.Playout` clock
+    (underruns are counted whether or not the audio is played out); with ``playout`` the request
+    also lasts until its audio has played at 1x, as a real-time stream does.
+    """
     result = RequestResult()
     stream = tts.stream()
     started = time.perf_counter()
     feeder = asyncio.create_task(workload.feed(stream, workload.text(index)))
-    last_chunk: float | None = None
+    clock = Playout()
+    rate = tts.options.pcm_format.sample_rate
+    width = 1 if tts.options.encoding != "linear16" else 2
     interrupt_at: float | None = None
     try:
         async for event in stream:
@@ -89,9 +106,7 @@ async def run_one(
                 first_push = feeder.result() if feeder.done() else started
                 result.first_token_ms = (now - first_push) * 1000.0
             elif isinstance(event, AudioChunk):
-                if last_chunk is not None:
-                    result.max_gap_ms = max(result.max_gap_ms, (now - last_chunk) * 1000.0)
-                last_chunk = now
+                clock.feed(now, len(event.data) / (rate * width))
                 if (
                     interrupt_after_ms is not None
                     and interrupt_at is None
@@ -113,8 +128,39 @@ async def run_one(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await feeder
         await stream.aclose()
-    result.wall_ms = (time.perf_counter() - started) * 1000.0
+    result.max_gap_ms = clock.max_gap_s * 1000.0
+    result.chunks = clock.chunks
+    result.underruns = clock.underruns
+    result.stall_ms = clock.stall_s * 1000.0
+    result.wall_ms = (time.perf_counter() - started) * 1000.0  # delivery, without the playout
+    if playout and clock.ends_at is not None and result.reason != "interrupted":
+        await asyncio.sleep(max(0.0, clock.ends_at - time.perf_counter()))
     return result
+
+
+async def _drive(
+    more: Callable[[], int | None],
+    record: Callable[[int], Coroutine[Any, Any, None]],
+    concurrency: int,
+    rate_per_s: float | None,
+) -> None:
+    """Start requests until ``more()`` says stop: ``concurrency`` closed-loop workers, or one
+    arrival every ``1 / rate_per_s`` seconds (open loop); returns when all have finished."""
+    if rate_per_s is None:
+
+        async def worker() -> None:
+            while (index := more()) is not None:
+                await record(index)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return
+    pending: set[asyncio.Task[None]] = set()
+    while (index := more()) is not None:
+        task = asyncio.create_task(record(index))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        await asyncio.sleep(1.0 / rate_per_s)
+    await asyncio.gather(*pending)
 
 
 async def run_load(
@@ -128,8 +174,11 @@ async def run_load(
     interrupt_after_ms: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    playout: bool = False,
 ) -> tuple[list[RequestResult], RunTotals]:
     """Closed loop (``concurrency`` workers) or open loop (``rate_per_s`` arrivals).
+
+    With ``playout`` each request lasts until its audio has played at 1x (real-time streams).
 
     Stops starting requests after ``requests`` requests, ``duration_s`` seconds or once ``stop``
     is set, whichever comes first; requests already running finish and are measured.
@@ -153,26 +202,12 @@ async def run_load(
         return index
 
     async def record(index: int) -> None:
-        results.append(await run_one(tts, workload, index, interrupt_after_ms))
+        results.append(await run_one(tts, workload, index, interrupt_after_ms, playout=playout))
         if on_progress is not None:
             on_progress(len(results))
 
     try:
-        if rate_per_s is None:
-
-            async def worker() -> None:
-                while (index := more()) is not None:
-                    await record(index)
-
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-        else:
-            pending: set[asyncio.Task[None]] = set()
-            while (index := more()) is not None:
-                task = asyncio.create_task(record(index))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                await asyncio.sleep(1.0 / rate_per_s)
-            await asyncio.gather(*pending)
+        await _drive(more, record, concurrency, rate_per_s)
     finally:
         lag_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from deepgram_tts2 import SpeakStream
 from deepgram_tts2.compat import StrEnum
+from deepgram_tts2.loadtest.playout import split_tokens, token_offsets
 
 SHORT_REPLIES = (
     "Sure, I can help with that.",
@@ -57,11 +58,12 @@ class Workload:
         if self.corpus is not Corpus.TOKENS:
             await stream.push(text)
         else:
-            words = text.split(" ")
-            interval = 1.0 / self.tokens_per_s if self.tokens_per_s > 0 else 0.0
-            for i, word in enumerate(words):
-                if i:
-                    await asyncio.sleep(interval)
-                await stream.push(word if i == 0 else " " + word)
+            tokens = split_tokens(text)
+            offsets = token_offsets(len(tokens), self.tokens_per_s)
+            for token, due in zip(tokens, offsets, strict=True):
+                delay = first + due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await stream.push(token)
         await stream.end()
         return first
