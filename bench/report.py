@@ -358,7 +358,12 @@ def _sustained(level: Mapping[str, Any], limit: float) -> bool:
 def render_longtext(s: Mapping[str, Any]) -> list[str]:
     intro = (
         f"A {s['chars']}-character text, handed over at once; characters per second from then "
-        "to its last audio chunk (a dash when it did not complete)."
+        "to its last audio chunk (a dash when it did not complete). Ours: `speak()` spreads a "
+        "text longer than one socket's character budget over its pooled sockets (4 by "
+        "default; with budgets lifted no text is over budget, so one socket), `synthesize()` "
+        "sends REST pieces in parallel, `stream` is one socket as a token stream uses it. The "
+        "paced floor is the most one raw socket can do under the budget (a Speak and a Flush "
+        "of 400 characters every 11 s); the plain floor sends it all at once."
     )
     lines = _head(s, "A long text", intro)
     titles = {"deepgram": "Deepgram's budgets", "lifted": "Budgets lifted (raw throughput)"}
