@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -102,6 +103,17 @@ async def test_speak_and_synthesize_helpers(
     assert type(events[-1]).__name__ == "AudioEnd"
     assert len(await client.synthesize("One shot.")) == tone_bytes("One shot.")
     assert len(await client.synthesize_pcm("One shot.")) == tone_bytes("One shot.")
+
+
+async def test_leaving_speak_early_closes_its_stream_at_once(
+    emulator: Emulator, client_factory: ClientFactory
+) -> None:
+    client = await client_factory(emulator)
+    for events in (client.speak("Left after the first event."), client.synthesize_events("Too.")):
+        async with contextlib.aclosing(events):
+            async for _ in events:
+                break  # the caller stops listening after one event
+        assert client.state.open_streams == 0  # no stream outlives the generator
 
 
 async def test_push_after_end_and_bad_types_are_clear_errors(

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -248,13 +248,9 @@ class DeepgramTTS:
         stream: SpeakStream | SpreadStream = (
             self.long_stream(request_id) if long else self.stream(request_id)
         )
-        try:
-            await stream.push(text)
-            await stream.end()
-            async for event in stream:
+        async with contextlib.aclosing(_events_of(stream, text)) as events:
+            async for event in events:
                 yield event
-        finally:
-            await stream.aclose()
 
     async def synthesize(self, text: str) -> bytes:
         """Raw PCM of ``text`` over REST only (the same pieces and deadlines as a REST stream:
@@ -288,13 +284,9 @@ class DeepgramTTS:
         Failures arrive as ``Error`` + ``AudioEnd(ERROR)``, never as exceptions.
         """
         stream = self.stream(request_id, transport="rest")
-        try:
-            await stream.push(text)
-            await stream.end()
-            async for event in stream:
+        async with contextlib.aclosing(_events_of(stream, text)) as events:
+            async for event in events:
                 yield event
-        finally:
-            await stream.aclose()
 
     async def synthesize_pcm(self, text: str) -> bytes:
         """Raw PCM of ``text`` over the WebSocket (REST fallback); raises the request's error."""
@@ -319,3 +311,17 @@ class DeepgramTTS:
             pool_size=self.options.limits.pool_size,
             buffered_audio_bytes=sum(s.buffered_audio_bytes for s in self._streams),
         )
+
+
+async def _events_of(
+    stream: SpeakStream | SpreadStream, text: str
+) -> AsyncGenerator[SpeakEvent, None]:
+    """``text`` pushed whole into ``stream``, ended, its events; the stream closed after (callers
+    hold this generator in ``contextlib.aclosing`` so an early exit closes it at once)."""
+    try:
+        await stream.push(text)
+        await stream.end()
+        async for event in stream:
+            yield event
+    finally:
+        await stream.aclose()
