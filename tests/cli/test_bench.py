@@ -97,6 +97,7 @@ def test_sigterm_stops_the_run_and_still_reports(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
     url, _ = served
+    before = audio_bytes_sent(url)
     with subprocess.Popen(
         [*DGTTS, "bench", "--url", url, "--api-key", SERVED_KEY, "--duration", "600"],
         stdout=subprocess.PIPE,
@@ -104,10 +105,11 @@ def test_sigterm_stops_the_run_and_still_reports(
         text=True,
         env=environment(),
     ) as process:
-        # Requests have completed (about 20 s of audio sent: many short replies; a socket being
-        # open is not enough, the pool pre-warms before the first request).
-        start = audio_bytes_sent(url)
-        wait_until(lambda: audio_bytes_sent(url) - start > 1_000_000)
+        # Requests have completed: about 4 s of audio sent since the run began, several short
+        # replies (a socket being open is not enough: the pool pre-warms before the first
+        # request). Counted from before the spawn: under Deepgram's flush budget the run sends
+        # a burst, then waits for its window, so a later baseline could miss the burst.
+        wait_until(lambda: audio_bytes_sent(url) - before > 200_000)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
