@@ -124,6 +124,12 @@ def client_notes() -> list[str]:
     ]
 
 
+def without_key(text: str, key: str) -> str:
+    """``text`` with the run's API key masked: a peer's error may quote its request headers
+    (deepgram-sdk's ApiError does), and nothing written may show a key, even the emulator's."""
+    return text.replace(key, "***")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.render_only:
@@ -170,11 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {scenario.key} took {section['elapsed_s']} s", file=sys.stderr, flush=True)
     data["elapsed_min"] = round((time.monotonic() - started) / 60.0, 1)
     data["client_notes"] = client_notes()
-    text = report.render(data)
+    text = without_key(report.render(data), ctx.key)
     json_path = args.json or (LATEST if args.full else None)
     out_path = args.out or (MARKDOWN if args.full else None)
     if json_path is not None:
-        json_path.write_text(json.dumps(data, indent=2) + "\n")
+        json_path.write_text(without_key(json.dumps(data, indent=2), ctx.key) + "\n")
     if out_path is not None:
         out_path.write_text(text)
     else:

@@ -47,6 +47,8 @@ class TurnRecord:
         audio: the chunks themselves, kept only when ``keep_audio`` (content checks).
         error: what went wrong, if anything (one line).
         playout: the listener's clock over the chunks (underruns, gaps).
+        transport: what served the turn, where the client says (ours: ``websocket``,
+            ``rest`` or ``cache``, from its ``AudioEnd``); None for the others.
     """
 
     index: int = 0
@@ -60,6 +62,7 @@ class TurnRecord:
     error: str | None = None
     playout: Playout = field(default_factory=Playout)
     first_audio: asyncio.Event | None = None  # set at the first chunk, when given
+    transport: str | None = None
 
     def text_sent(self) -> None:
         """Mark the first text handed over (idempotent)."""

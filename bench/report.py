@@ -265,6 +265,117 @@ def render_concurrency(s: Mapping[str, Any]) -> list[str]:
     return [*_head(s, f"{s['streams']} concurrent streams", intro), *table(headers, rows)]
 
 
+def render_fleet(s: Mapping[str, Any]) -> list[str]:
+    n, limit = s["processes"], s["project_limit"]
+    agents = s["agents_per_process"]
+    intro = (
+        f"{n} worker processes (real OS processes, started together), {agents} agents each: "
+        f"{n * agents} conversations against one emulator whose project allows {limit} "
+        "concurrent sockets (one key, so the key is the project; past the limit the handshake "
+        f"gets Deepgram's 429). Every agent speaks {s['turns_per_agent']} replies, one every "
+        f"{s['interval_s']:g} s (give or take a tenth), streamed at {s['tokens_per_s']:g} "
+        "tokens/s, the agents staggered over the first interval; a turn not ended within "
+        f"{s['turn_timeout_s']:g} s fails. deepgram_tts2: one client per process sized for its "
+        f"{agents} agents (pool_size and prewarm {agents}); with the Redis governor the "
+        f"processes share one budget of {limit} (websocket_limit {limit}), without it each "
+        "process has its in-process default (45). Every peer as its users deploy it: one "
+        "instance per agent, opened when its conversation starts and closed when it ends. Rows "
+        "run one after another. *429s*: refusals the emulator counted over the row (its "
+        "/metrics: WebSocket handshakes and REST requests); *peak sockets*: the emulator's "
+        "open sessions, sampled every 100 ms; *agents not connected at start*: opens that "
+        "failed (LiveKit's prewarm does not say); *waited*: our client's acquires that found "
+        "the budget full and queued (each a 429 avoided)."
+    )
+    rows = []
+    for name, row in s["clients"].items():
+        skipped = _skipped(name, row, 10)
+        if skipped:
+            rows.append(skipped)
+            continue
+        rows.append(
+            [
+                name,
+                row["handshake_429s"],
+                f"{row['failed_turns']} of {row['turns']}",
+                p(row["first_audio_ms"], "p50"),
+                p(row["first_audio_ms"], "p99"),
+                row["peak_sessions"],
+                row["agents_not_opened"],
+                row["transports"].get("rest", 0),
+                row.get("throttled"),
+                _clip(row.get("first_error") or row.get("first_open_error") or ""),
+            ]
+        )
+    headers = [
+        "client",
+        "429s",
+        "failed turns",
+        "first audio p50 ms",
+        "p99 ms",
+        "peak sockets",
+        "agents not connected at start",
+        "turns over REST",
+        "waited",
+        "first failure",
+    ]
+    lines = [*_head(s, f"A fleet: {n} processes over a project limit of {limit}", intro)]
+    return [*lines, *table(headers, rows), "", *_fleet_cache(s)]
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    """A failure message cut for a table cell (some libraries put every header in theirs)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fleet_cache(s: Mapping[str, Any]) -> list[str]:
+    if not s.get("cache"):
+        return []
+    phrases = ", ".join(f'"{t}"' for t in s["phrases"][:2])
+    intro = (
+        f"The same fleet and schedule; {s['repeated_share'] * 100:g} % of the turns are one of "
+        f"{len(s['phrases'])} short phrases ({phrases}, ...), handed over whole as an agent "
+        "speaks a canned phrase; the other turns are replies streamed as above, longer than "
+        f"the cache's max_chars ({s['cache_max_chars']}), so only the phrases are looked up. "
+        "Both rows with the Redis governor; with the cache its entries are shared by every "
+        "process (a phrase is synthesised once for the fleet). *Hit rate*: hits over the "
+        "repeated-phrase turns."
+    )
+    rows = []
+    for name, row in s["cache"].items():
+        skipped = _skipped(name, row, 10)
+        if skipped:
+            rows.append(skipped)
+            continue
+        rows.append(
+            [
+                name,
+                row["repeated_turns"],
+                row["cache_hits"],
+                f"{row['hit_rate'] * 100:.0f} %",
+                p(row["first_audio_hits_ms"], "p50"),
+                p(row["first_audio_repeated_ms"], "p50"),
+                p(row["first_audio_replies_ms"], "p50"),
+                row["handshake_429s"],
+                f"{row['failed_turns']} of {row['turns']}",
+                _clip(row.get("first_error") or ""),
+            ]
+        )
+    headers = [
+        "client",
+        "repeated turns",
+        "hits",
+        "hit rate",
+        "first audio on hits p50 ms",
+        "all repeated phrases p50 ms",
+        "replies p50 ms",
+        "429s",
+        "failed turns",
+        "first failure",
+    ]
+    title = f"### {s['repeated_share'] * 100:g} % repeated phrases: the Redis phrase cache"
+    return [title, "", intro, "", *table(headers, rows)]
+
+
 def render_realtime(s: Mapping[str, Any]) -> list[str]:
     intro = (
         "N conversations speaking without pause (the server generates at 4x, each stream is "
@@ -422,7 +533,48 @@ def render_flux(s: Mapping[str, Any]) -> list[str]:
         ]
     finally:
         FLOOR = saved
+    if "spoken" in s:
+        lines += ["", "### text_spoken after an interrupt at a known position", ""]
+        lines += render_spoken(s["spoken"])
     return lines
+
+
+def _heard_cell(example: Mapping[str, Any] | None) -> str:
+    if not example:
+        return "—"
+    got = example.get("got")
+    said = "nothing" if got is None else f'"{got}"'
+    error = f" ({example['error']})" if example.get("error") else ""
+    return f'at {example["position_ms"]} ms: {said}{error}; truth "{example["truth"]}"'
+
+
+def render_spoken(s: Mapping[str, Any]) -> list[str]:
+    """Flux: what each client learns of the text heard after an interrupt at a known position
+    (:mod:`bench.scenarios.flux_spoken`)."""
+    intro = (
+        f"{s['rounds']} rounds per client, each one session: turn 1 played out fully, then the "
+        f'one-segment turn 2 "{s["text"]}", interrupted once the application has X ms of its '
+        f"audio, the listener having played exactly X ms (X over the rounds: "
+        f"{', '.join(str(x) for x in s['positions_ms'])} ms). Truth: the words of turn 2 whose "
+        "audio ended by X (tone voice timing); *matched*: the client's heard text equals it word "
+        "for word. Pacing realistic (4x real time): turn 2 is still being generated at X, so "
+        "the position is defined."
+    )
+    rows = []
+    for name, row in s["clients"].items():
+        skipped = _skipped(name, row, 5)
+        rows.append(
+            skipped
+            or [
+                name,
+                row.get("how"),
+                f"{row.get('matched')} / {row.get('rounds')}",
+                _heard_cell(row.get("example")),
+                row.get("first_error") or "",
+            ]
+        )
+    headers = ["client", "how it learns what was heard", "matched", "example", "first error"]
+    return [intro, "", *table(headers, rows)]
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
@@ -431,6 +583,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "conversation": render_conversation,
     "interrupts": render_interrupts,
     "concurrency": render_concurrency,
+    "fleet": render_fleet,
     "realtime": render_realtime,
     "longtext": render_longtext,
     "sequential": render_sequential,
@@ -451,9 +604,11 @@ def headlines(scenarios: Mapping[str, Any]) -> list[str]:
         *_token_headlines(scenarios.get("tokens", {})),
         *_conversation_headline(scenarios.get("conversation", {})),
         *_interrupt_headline(scenarios.get("interrupts", {})),
+        *_spoken_headline(scenarios.get("flux", {}).get("spoken", {})),
         *_realtime_headlines(scenarios.get("realtime", {})),
         *_longtext_headlines(scenarios.get("longtext", {})),
         *_concurrency_headline(scenarios.get("concurrency", {})),
+        *_fleet_headline(scenarios.get("fleet", {})),
     ]
     return [f"* {line}" for line in out]
 
@@ -501,6 +656,21 @@ def _interrupt_headline(section: Mapping[str, Any]) -> list[str]:
         if "skipped" not in row
     )
     return [f"Interrupts (fast pacing): stale chunks heard in the next turn: {stale}."]
+
+
+def _spoken_headline(spoken: Mapping[str, Any]) -> list[str]:
+    clients = spoken.get("clients", {})
+    if not clients:
+        return []
+    matched = ", ".join(
+        f"{name} {row.get('matched')}/{row.get('rounds')}"
+        for name, row in clients.items()
+        if "skipped" not in row
+    )
+    return [
+        "Flux, text heard after an interrupt at a known position (realistic pacing), rounds "
+        f"matching the emulator's ground truth word for word: {matched}."
+    ]
 
 
 def _realtime_headlines(realtime: Mapping[str, Any]) -> list[str]:
@@ -552,6 +722,34 @@ def _concurrency_headline(concurrency: Mapping[str, Any]) -> list[str]:
         f"{concurrency.get('streams')} concurrent streams, client CPU ms per stream "
         f"(realistic pacing, audio only on Flush): {cpu}."
     ]
+
+
+def _fleet_headline(fleet: Mapping[str, Any]) -> list[str]:
+    rows = fleet.get("clients", {})
+    if not rows:
+        return []
+    cells = ", ".join(
+        f"{name} {row.get('handshake_429s')} / {row.get('failed_turns')}"
+        for name, row in rows.items()
+        if "skipped" not in row
+    )
+    out = [
+        f"A fleet of {fleet.get('processes')} processes x {fleet.get('agents_per_process')} "
+        f"agents over a project limit of {fleet.get('project_limit')} (realistic pacing), "
+        f"handshake 429s / failed turns of {fleet.get('turns_per_agent')} turns per agent: "
+        f"{cells}."
+    ]
+    cache = fleet.get("cache", {})
+    on = next((r for r in cache.values() if r.get("cache_hits")), None)
+    off = next((r for r in cache.values() if "skipped" not in r and not r.get("cache_hits")), None)
+    if on is not None and off is not None:
+        out.append(
+            f"The same fleet with {fleet.get('repeated_share', 0) * 100:g} % repeated phrases: "
+            f"the Redis phrase cache hit {on['hit_rate'] * 100:.0f} % of them; first audio "
+            f"p50 on hits {fmt(p(on['first_audio_hits_ms'], 'p50'))} ms, the same phrases "
+            f"without the cache {fmt(p(off['first_audio_repeated_ms'], 'p50'))} ms."
+        )
+    return out
 
 
 def render(data: Mapping[str, Any]) -> str:

@@ -9,6 +9,14 @@ PYTHON=${PYTHON:-python3}
     echo "bench/run.sh: the peers need Python 3.11+ (set PYTHON=python3.11)" >&2
     exit 2
 }
+# The fleet scenario runs a private redis-server (Debian package; scripts/system-deps installs it).
+if ! command -v redis-server >/dev/null 2>&1; then
+    bash scripts/system-deps || {
+        echo "bench/run.sh: the fleet scenario needs redis-server: run 'bash scripts/system-deps'" \
+            "as root (Debian package redis-server), or skip it with --skip fleet" >&2
+        exit 2
+    }
+fi
 "$PYTHON" -m venv .venv-bench
 .venv-bench/bin/pip install -q -c constraints.txt -e '.[bench]'
 exec .venv-bench/bin/python -m bench "$@"

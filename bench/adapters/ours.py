@@ -27,6 +27,10 @@ class Counters(MetricsHooks):
         self.reconnects = 0
         self.warnings: dict[str, int] = {}
         self.errors: dict[str, int] = {}
+        self.throttled = 0  # fleet governor: acquires that found the budget full and waited
+
+    def on_fleet_throttled(self, kind: str) -> None:
+        self.throttled += 1
 
     def on_reconnect(self, reason: str) -> None:
         self.reconnects += 1
@@ -103,8 +107,10 @@ class OursTurn:
                     self.record.on_audio(event.data)
                 elif isinstance(event, Error):
                     error = f"{event.error_class.value}: {event.message}"
-                elif isinstance(event, AudioEnd) and event.reason is EndReason.ERROR:
-                    error = error or "ended with an error"
+                elif isinstance(event, AudioEnd):
+                    self.record.transport = event.transport.value if event.transport else None
+                    if event.reason is EndReason.ERROR:
+                        error = error or "ended with an error"
         except Exception as exc:  # the public API should not raise here; record it if it does
             error = f"{type(exc).__name__}: {exc}"
         finally:

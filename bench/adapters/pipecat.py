@@ -9,7 +9,9 @@
   sentences (one ``Speak`` each, trailing space) and sends one ``Flush`` per response.
 * ``output`` stands where the output transport would: it records each ``TTSAudioRawFrame``
   reaching the end of the pipeline, and the response's ``LLMFullResponseEndFrame`` (queued behind
-  the response's audio) ends the turn.
+  the response's audio) ends the turn. It also keeps the turn's ``TTSTextFrame`` texts (what
+  the assistant context aggregator takes) and which of them had passed when an
+  ``InterruptionFrame`` did.
 * Barge-in is an ``InterruptionFrame`` queued into the pipeline (what the user aggregator's
   interruption becomes); the service sends ``Clear``.
 * Flux: ``DeepgramFluxTTSService`` on ``/v2/speak`` with its defaults (tokens streamed as they
@@ -73,33 +75,11 @@ class PipecatClient:
         self.spoken: dict[str, str] = {}  # context id -> text it carried (last seen)
 
     async def open(self) -> None:
-        from pipecat.frames.frames import (
-            AggregatedTextFrame,
-            LLMFullResponseEndFrame,
-            TTSAudioRawFrame,
-        )
         from pipecat.pipeline.pipeline import Pipeline
         from pipecat.pipeline.worker import PipelineParams, PipelineWorker
-        from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
         from pipecat.workers.runner import WorkerRunner
 
         client = self
-
-        class Output(FrameProcessor):
-            async def process_frame(self, frame: Any, direction: FrameDirection) -> None:
-                await super().process_frame(frame, direction)
-                target = client.current or client.previous
-                if target is not None:
-                    if isinstance(frame, TTSAudioRawFrame):
-                        target.record.on_audio(frame.audio)
-                        target.labels.append(str(frame.context_id))
-                    elif isinstance(frame, AggregatedTextFrame) and frame.context_id:
-                        # The text a context speaks: names the context of each turn's text.
-                        client.spoken[str(frame.context_id)] = frame.text
-                    elif isinstance(frame, LLMFullResponseEndFrame):
-                        target.record.finish()
-                        target.finished.set()
-                await self.push_frame(frame, direction)
 
         connected = asyncio.Event()
         tts = self._service()
@@ -114,7 +94,8 @@ class PipecatClient:
             client.errors.append(error[:200])
 
         self.worker = PipelineWorker(
-            Pipeline([tts, Output()]), params=PipelineParams(audio_out_sample_rate=SAMPLE_RATE)
+            Pipeline([tts, self._output()]),
+            params=PipelineParams(audio_out_sample_rate=SAMPLE_RATE),
         )
 
         @self.worker.event_handler("on_pipeline_error")  # type: ignore[untyped-decorator]
@@ -129,6 +110,42 @@ class PipecatClient:
         await runner.add_workers(self.worker)
         self.run = asyncio.create_task(runner.run())
         await asyncio.wait_for(connected.wait(), 30)
+
+    def _output(self) -> Any:
+        """The processor standing where the output transport would: records what reaches it."""
+        from pipecat.frames.frames import (
+            AggregatedTextFrame,
+            InterruptionFrame,
+            LLMFullResponseEndFrame,
+            TTSAudioRawFrame,
+            TTSTextFrame,
+        )
+        from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+        client = self
+
+        class Output(FrameProcessor):
+            async def process_frame(self, frame: Any, direction: FrameDirection) -> None:
+                await super().process_frame(frame, direction)
+                target = client.current or client.previous
+                if target is not None:
+                    if isinstance(frame, TTSAudioRawFrame):
+                        target.record.on_audio(frame.audio)
+                        target.labels.append(str(frame.context_id))
+                    elif isinstance(frame, AggregatedTextFrame):
+                        if isinstance(frame, TTSTextFrame):  # what the context aggregator gets
+                            target.texts.append(frame.text)
+                        if frame.context_id:
+                            # The text a context speaks: names the context of each turn's text.
+                            client.spoken[str(frame.context_id)] = frame.text
+                    elif isinstance(frame, InterruptionFrame) and target.heard is None:
+                        target.heard = list(target.texts)
+                    elif isinstance(frame, LLMFullResponseEndFrame):
+                        target.record.finish()
+                        target.finished.set()
+                await self.push_frame(frame, direction)
+
+        return Output()
 
     def _service(self) -> Any:
         ws_base = self.endpoint.http_base.replace("http://", "ws://")
@@ -175,6 +192,8 @@ class PipecatTurn:
         self.started = False
         self.finished = asyncio.Event()
         self.labels: list[str] = []  # Pipecat's context id of each frame, in order
+        self.texts: list[str] = []  # its TTSTextFrames that reached the output, in order
+        self.heard: list[str] | None = None  # those before an InterruptionFrame passed
 
     def contexts_of(self, text: str) -> set[str]:
         """Pipecat's context ids whose spoken text is part of ``text``."""

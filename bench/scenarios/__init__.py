@@ -87,6 +87,7 @@ def registry() -> list[Scenario]:
     """Every scenario, in report order (imported here so each module stays independent)."""
     from bench.scenarios import (
         conversation,
+        fleet,
         flux,
         interrupts,
         latency,
@@ -102,6 +103,7 @@ def registry() -> list[Scenario]:
         Scenario("conversation", "A conversation under Deepgram's budgets", conversation.run, 3.5),
         Scenario("interrupts", "Interrupts: one definition for every client", interrupts.run, 2.5),
         Scenario("concurrency", "Concurrent streams", scale.run, 3.0),
+        Scenario("fleet", "A fleet of 4 processes over a project limit of 15", fleet.run, 5.0),
         Scenario("realtime", "Real-time streams: capacity and cost per chunk", realtime.run, 6.0),
         Scenario("longtext", "A long text", longtext.run, 5.0),
         Scenario("sequential", "Sequential requests: leaks", resources.run, 1.5),

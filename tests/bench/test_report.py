@@ -267,3 +267,11 @@ def test_cells() -> None:
     assert report.fmt(3) == "3"
     assert report.ratio(2.0, 0.0) == "—"
     assert report.ratio(1.0, 4.0) == "0.25x"
+
+
+def test_the_runs_key_is_masked_in_what_is_written() -> None:
+    from bench.__main__ import without_key
+
+    key = "0123456789abcdef0123456789abcdef"
+    quoted = f"ApiError: headers: {{'Authorization': 'Token {key}'}}"
+    assert without_key(quoted, key) == "ApiError: headers: {'Authorization': 'Token ***'}"
