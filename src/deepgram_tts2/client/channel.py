@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 from collections import deque
 
 from deepgram_tts2.events import (
@@ -27,6 +28,15 @@ from deepgram_tts2.events import (
 )
 
 
+class Empty(enum.Enum):
+    """The type of :data:`EMPTY`."""
+
+    EMPTY = "empty"
+
+
+EMPTY = Empty.EMPTY  # what EventChannel.take returns while nothing is queued
+
+
 class EventChannel:
     """See the module docstring. Single consumer; any number of producers on one loop."""
 
@@ -35,6 +45,7 @@ class EventChannel:
         "_fenced",
         "_getter",
         "_items",
+        "_loop",
         "_queued_bytes",
         "_room",
         "dropped_bytes",
@@ -46,6 +57,7 @@ class EventChannel:
         self._items: deque[SpeakEvent] = deque()
         self._queued_bytes = 0
         self._getter: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the consumer's, once it waited
         self._room: asyncio.Future[None] | None = None
         self._fenced = False
         self.finished = False
@@ -67,14 +79,16 @@ class EventChannel:
     def put(self, event: SpeakEvent) -> bool:
         """Queue ``event`` now (whatever the bound); False when the channel is finished (or,
         for audio, fenced)."""
-        if self.finished or (self._fenced and isinstance(event, AudioChunk | AudioStart)):
-            if isinstance(event, AudioChunk):
+        if isinstance(event, AudioChunk):
+            if self.finished or self._fenced:
                 self.dropped_bytes += len(event.data)
+                return False
+            self._queued_bytes += len(event.data)
+        elif self.finished or (self._fenced and isinstance(event, AudioStart)):
             return False
         self._items.append(event)
-        if isinstance(event, AudioChunk):
-            self._queued_bytes += len(event.data)
-        self._wake_getter()
+        if self._getter is not None:
+            self._wake_getter()
         return True
 
     async def room(self) -> None:
@@ -142,25 +156,43 @@ class EventChannel:
 
     async def get(self) -> SpeakEvent | None:
         """The next event, or None once the final event was taken."""
-        while not self._items:
-            if self.finished:
-                return None
-            self._getter = asyncio.get_running_loop().create_future()
-            try:
-                await self._getter
-            finally:
-                self._getter = None
-        item = self._items.popleft()
+        while True:
+            item = self.take()
+            if item is not Empty.EMPTY:
+                return item
+            await self.arrival()
+
+    def take(self) -> SpeakEvent | Empty | None:
+        """The next event without waiting: :data:`EMPTY` when none is queued yet, None once
+        the final event was taken. :meth:`get` is this plus :meth:`arrival`; the stream's
+        iterator uses the two directly (one coroutine less per audio chunk)."""
+        items = self._items
+        if not items:
+            return None if self.finished else EMPTY
+        item = items.popleft()
         if isinstance(item, AudioChunk):
             self._queued_bytes -= len(item.data)
             if self._room is not None and not self.full:
                 self._wake_room()
         return item
 
+    def arrival(self) -> asyncio.Future[None]:
+        """A future done when an event is queued (or the channel finishes): await it after
+        :meth:`take` returned :data:`EMPTY`. Single consumer: one waiter at a time."""
+        getter = self._getter
+        if getter is None or getter.done():
+            loop = self._loop
+            if loop is None:  # looked up once: a request lives on one loop
+                loop = self._loop = asyncio.get_running_loop()
+            getter = self._getter = loop.create_future()
+        return getter
+
     def _wake_getter(self) -> None:
         getter = self._getter
-        if getter is not None and not getter.done():
-            getter.set_result(None)
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
 
     def _wake_room(self) -> None:
         room = self._room

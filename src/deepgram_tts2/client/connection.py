@@ -12,8 +12,11 @@ The reader task hands every audio frame straight to the current *owner* (the req
 the socket) when the :class:`~deepgram_tts2.protocol.v1.client_session.ClientSession` says it is
 live, and control outcomes (``Flushed``, a refused Flush, ``Error``) as interpreted by the
 session; it waits whenever the owner's channel is full, so a slow consumer slows the socket,
-never the other way round. Warnings are counted and logged here, once. Failures are translated
-at :mod:`deepgram_tts2.client.boundary`.
+never the other way round. The audio path per chunk is kept short: while the reader waits for a
+frame with nothing queued, a whole binary frame is routed the same way straight from websockets'
+``data_received`` callback (no task wake-up, no queue), in the order frames arrived. Warnings
+are counted and logged here, once. Failures are translated at
+:mod:`deepgram_tts2.client.boundary`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
+from websockets.frames import Frame, Opcode
 
 from deepgram_tts2.client import boundary
 from deepgram_tts2.compat import TimeoutErrors
@@ -138,6 +142,19 @@ class Owner(Protocol):
         """Something to await before the next frame while the consumer is behind, else None."""
 
 
+class _Socket(ClientConnection):
+    """websockets' client connection with one shortcut: every frame is first offered to
+    ``take_frame`` (from the protocol's ``data_received`` callback), which takes it or leaves
+    it to websockets' own queue (and ``recv()``)."""
+
+    take_frame: Callable[[Frame], bool] | None = None
+
+    def process_event(self, event: Any) -> None:
+        take = self.take_frame
+        if take is None or not isinstance(event, Frame) or not take(event):
+            super().process_event(event)
+
+
 class Connection:
     """One socket. Created by the pool; used by one request at a time."""
 
@@ -169,6 +186,8 @@ class Connection:
         self._settled: asyncio.Future[None] | None = None  # IDLE, CLOSED or FAILED reached
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._direct = False  # the reader waits in recv() with nothing queued: see _take_frame
+        self._blocked: asyncio.Future[None] | None = None  # room for audio handed over directly
         self._on_state = on_state
 
     def __repr__(self) -> str:
@@ -184,13 +203,14 @@ class Connection:
             if settled is not None and not settled.done():
                 settled.set_result(None)
         if old is not self.state:
-            log.debug(
-                "connection %d %s -> %s",
-                self.id,
-                old.name,
-                self.state.name,
-                extra={"connection_id": self.id, "state": self.state.value},
-            )
+            if log.isEnabledFor(logging.DEBUG):  # twice per request: no record built for nothing
+                log.debug(
+                    "connection %d %s -> %s",
+                    self.id,
+                    old.name,
+                    self.state.name,
+                    extra={"connection_id": self.id, "state": self.state.value},
+                )
             self.hooks.on_connection_state(self.id, old.value, self.state.value)
             if self._on_state is not None:
                 self._on_state(self)
@@ -251,6 +271,7 @@ class Connection:
                 compression="deflate" if options.permessage_deflate else None,
                 user_agent_header="deepgram-tts2",
                 logger=wire_log,
+                create_connection=_Socket,
             )
         except (OSError, InvalidHandshake, *TimeoutErrors) as exc:
             self.error = boundary.handshake_error(exc, options.websocket_url, timeout)
@@ -260,6 +281,8 @@ class Connection:
         self.deepgram_request_id = response.headers.get(HEADER_REQUEST_ID) if response else None
         self.opened_at = self._now()
         self._fire(ConnectionEvent.CONNECTED)
+        if isinstance(self._ws, _Socket):
+            self._ws.take_frame = self._take_frame
         self._reader = asyncio.create_task(self._read(), name=f"dgtts-reader-{self.id}")
 
     def _url(self) -> str:
@@ -396,8 +419,12 @@ class Connection:
     async def _read(self) -> None:
         ws = self._ws
         assert ws is not None
+        recv = ws.recv  # called directly: `async for` adds an async generator step per frame
         try:
-            async for frame in ws:
+            while True:
+                frame = await self._receive(recv)
+                if frame is None:
+                    break  # a normal close (1000/1001), as `async for` would end
                 if isinstance(frame, bytes):
                     room = self._on_binary(frame)
                     if room is not None:
@@ -407,12 +434,62 @@ class Connection:
         except (ConnectionClosed, OSError) as exc:
             self._lost(exc)
         except Exception as exc:  # a bug of ours: the owner must not wait for a dead reader
-            log.exception("connection %d: reader failed", self.id, extra={"connection_id": self.id})
-            self._end(InternalError(f"socket reader failed: {type(exc).__name__}"))
-            if ws.transport is not None:
-                ws.transport.abort()
+            self._reader_failed(exc)
         else:  # the iteration ends on a normal close (1000/1001)
             self._lost_with(ws.close_code, ws.close_reason or "")
+
+    async def _receive(self, recv: Callable[[], Awaitable[str | bytes]]) -> str | bytes | None:
+        """The next frame (None after a normal close). Audio routed directly meanwhile
+        (:meth:`_take_frame`) that filled the owner's channel gets its room first, as if the
+        reader had routed it: nothing after it is read or reported before."""
+        self._direct = True
+        cancelled = False
+        try:
+            return await recv()
+        except ConnectionClosedOK:
+            return None
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        finally:
+            self._direct = False
+            blocked, self._blocked = self._blocked, None
+            if blocked is not None:
+                if cancelled:
+                    blocked.cancel()  # as a reader cancelled in its wait for room
+                else:
+                    await blocked
+
+    def _reader_failed(self, exc: Exception) -> None:
+        log.exception("connection %d: reader failed", self.id, extra={"connection_id": self.id})
+        self._end(InternalError(f"socket reader failed: {type(exc).__name__}"))
+        if self._ws is not None and self._ws.transport is not None:
+            self._ws.transport.abort()
+
+    def _take_frame(self, frame: Frame) -> bool:
+        """From websockets' ``data_received``: route a whole binary frame at once, as the reader
+        would, while the reader waits in ``recv()`` with nothing queued (so the order of frames
+        is kept); True when taken. Anything else goes to websockets' queue, and so do the frames
+        after it until the reader has caught up. This saves the reader task's wake-up and
+        websockets' queue per audio chunk. When the owner's channel is full, the wait for room
+        starts now and the reader awaits it before it routes the next frame."""
+        if not self._direct:
+            return False
+        if frame.opcode is not Opcode.BINARY or not frame.fin:
+            if frame.opcode in (Opcode.TEXT, Opcode.CONT):
+                self._direct = False  # queued for recv(): what follows must queue behind it
+            return False
+        data = frame.data
+        try:
+            room = self._on_binary(data if type(data) is bytes else bytes(data))
+        except Exception as exc:  # as in the reader
+            self._direct = False
+            self._reader_failed(exc)
+            return True
+        if room is not None:
+            self._direct = False
+            self._blocked = asyncio.ensure_future(room)
+        return True
 
     def _on_binary(self, frame: bytes) -> Awaitable[None] | None:
         """An audio frame: to the owner when the session says it is live; returns what to

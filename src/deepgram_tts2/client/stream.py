@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from deepgram_tts2 import timing
-from deepgram_tts2.client.channel import EventChannel
+from deepgram_tts2.client.channel import Empty, EventChannel
 from deepgram_tts2.client.connection import Connection
 from deepgram_tts2.client.flux_connection import FluxConnection
 from deepgram_tts2.client.pool import ConnectionPool
@@ -150,6 +150,7 @@ class SpeakStream:
         self._hooks = deps.hooks
         self._clock = deps.clock
         self._pcm = options.pcm_format
+        self._bytes_per_second = self._pcm.bytes_per_second
         now = self._clock.now()
         self._machine = RequestMachine(options, transport or options.transport, now, deps.rand)
         self._channel = EventChannel(options.limits.audio_queue_bytes)
@@ -306,7 +307,11 @@ class SpeakStream:
         return self
 
     async def __anext__(self) -> SpeakEvent:
-        event = await self._channel.get()
+        channel = self._channel
+        event = channel.take()
+        while event is Empty.EMPTY:  # awaited here, not in a coroutine of the channel's: per chunk
+            await channel.arrival()
+            event = channel.take()
         if event is None:
             raise StopAsyncIteration
         if type(event) is AudioChunk:
@@ -314,7 +319,7 @@ class SpeakStream:
                 self._first_yield_at = self._clock.now()
             size = len(event.data)
             self._yielded_bytes += size
-            self._hooks.on_audio(size, size / self._pcm.bytes_per_second)
+            self._hooks.on_audio(size, size / self._bytes_per_second)
         elif isinstance(event, Metric) and event.name == "ttfb":
             event = self._ttfb()
         elif isinstance(event, AudioEnd):

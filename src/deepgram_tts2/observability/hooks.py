@@ -139,8 +139,8 @@ def bind_guarded(wrapper: object, interface: type, inner: object, logger: loggin
 
 
 def _guard(name: str, target: Any, reported: set[str], logger: logging.Logger) -> Any:
-    if target is None:
-        return _ignore
+    if target is None or getattr(target, "__func__", None) is _NO_OPS.get(name):
+        return _ignore  # absent, or the interface's own no-op (not overridden): nothing to run
 
     def call(*args: Any) -> None:
         try:
@@ -154,4 +154,13 @@ def _guard(name: str, target: Any, reported: set[str], logger: logging.Logger) -
 
 
 def _ignore(*_args: Any) -> None:
-    """A hook the wrapped object does not have."""
+    """A hook the wrapped object does not have (or does not override)."""
+
+
+# The no-op bodies of the interfaces, by name: a hook bound to one of them need not be called.
+_NO_OPS: dict[str, object] = {
+    name: value
+    for interface in (FleetHooks, MetricsHooks)
+    for name, value in vars(interface).items()
+    if name.startswith("on_")
+}

@@ -52,12 +52,17 @@ class SlidingWindow:
 
     def used(self, now: float) -> int:
         """Amount counted in the window ending at ``now``."""
-        self._expire(now)
+        entries = self._entries
+        if entries and entries[0][0] + self.window_s <= now:
+            self._expire(now)
         return self._used
 
     def remaining(self, now: float) -> int:
-        """How much more fits at ``now``."""
-        return self.limit - self.used(now)
+        """How much more fits at ``now`` (the pool asks every socket for every request)."""
+        entries = self._entries
+        if entries and entries[0][0] + self.window_s <= now:
+            self._expire(now)
+        return self.limit - self._used
 
     def fits(self, amount: int, now: float) -> bool:
         """True when ``amount`` can be taken at ``now`` without exceeding the limit."""
