@@ -177,3 +177,38 @@ async def test_listed_phrases_are_prewarmed_at_start_up(
     outcome = await speak(client, "Hello, how can I help?")
     assert outcome.end.transport is Transport.CACHE
     assert (await speak(client, "Something else.")).end.transport is Transport.WEBSOCKET
+
+
+class Order(MetricsHooks):
+    """The order of socket states and fleet lease counts, as the client reports them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object]] = []
+
+    def on_connection_state(self, connection_id: int, old: str, new: str) -> None:
+        self.seen.append(("state", new))
+
+    def on_fleet_leases(self, kind: str, held: int) -> None:
+        if kind == "websocket":
+            self.seen.append(("leases", held))
+
+
+async def test_a_retired_socket_keeps_its_fleet_slot_until_it_is_closed(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    """The server counts a socket until it is closed: giving its slot back earlier lets another
+    worker connect while the project is still full, into a 429."""
+    emulator = await emulator_factory()
+    hooks = Order()
+    client = await client_factory(
+        emulator,
+        hooks=hooks,
+        fleet={"governor": {"websocket_limit": 1, "rest_limit": 1}},
+        # Every socket is past its age once its request ends: the pool retires it, open.
+        limits={"pool_size": 1, "prewarm": 0, "max_age_s": 0.001},
+    )
+    await speak(client, "One request on a socket that is retired after it.")
+    await eventually(lambda: ("leases", 0) in hooks.seen)
+    assert ("state", "closed") in hooks.seen
+    closed = hooks.seen.index(("state", "closed"))
+    assert ("leases", 0) not in hooks.seen[:closed]  # the slot went back only after the close

@@ -217,7 +217,7 @@ class ConnectionPool:
         that just ended, a Clear under way: one round trip is cheaper than a handshake, so the
         turn after a barge-in reuses the interrupted turn's socket), then opens where there is
         room."""
-        if self._closed:
+        if self._closed or not self._waiters:
             return
         soon = sum(1 for c in self._conns if self._soon_free(c))
         for waiter in list(self._waiters):
@@ -258,26 +258,33 @@ class ConnectionPool:
 
     def _take_idle(self, prefer_budget: bool) -> Connection | None:
         now = self.clock.now()
-        idle = []
-        for conn in list(self._conns):  # _retire() removes from the list
-            if conn.idle and conn.owner is None:
-                if self._expired(conn):
-                    self._retire(conn)
-                else:
-                    idle.append(conn)
-        if not idle:
+        # One pass (it runs for every request, over every socket of the pool): expired idle
+        # sockets are retired; of the others the best is the one with most budget first, then
+        # the one used last: a Flux session keeps its prosody across turns (flux §3.8), so a
+        # conversation's turns stay on one socket when they can. Ties: the first in the pool.
+        best: Connection | None = None
+        best_key: tuple[bool, int, int, float] = (False, -1, -1, 0.0)
+        expired: list[Connection] = []
+        rotating, superseded = self._rotating, self._superseded
+        max_age = self.options.limits.max_age_s
+        for conn in self._conns:
+            if conn.owner is not None or conn.state is not ConnectionState.IDLE:
+                continue
+            if conn in superseded or conn.age(now) >= max_age:  # _expired(), inlined
+                expired.append(conn)
+                continue
+            fresh = conn not in rotating
+            budget = conn.budget
+            flushes = budget.flushes.remaining(now)
+            if best is not None and (fresh, flushes) < best_key[:2]:
+                continue  # the rest of the key cannot make up for it
+            key = (fresh, flushes, budget.chars.remaining(now), getattr(conn, "released_at", 0.0))
+            if best is None or key > best_key:
+                best, best_key = conn, key
+        for conn in expired:
+            self._retire(conn)
+        if best is None:
             return None
-        # Most budget first; then the socket used last: a Flux session keeps its prosody
-        # across turns (flux §3.8), so a conversation's turns stay on one socket when they can.
-        best = max(
-            idle,
-            key=lambda c: (
-                c not in self._rotating,
-                c.budget.flushes.remaining(now),
-                c.budget.chars.remaining(now),
-                getattr(c, "released_at", 0.0),
-            ),
-        )
         if self._low(best, now, strict=prefer_budget) and self._room():
             return None  # open a fresh socket with a full budget instead
         return best
@@ -390,8 +397,7 @@ class ConnectionPool:
             return
         for conn in list(self._conns):
             if conn.idle and conn.owner is None:
-                self._forget(conn)
-                self._spawn(conn.close())
+                self._let_go(conn)
 
     def _report_background(self, error: DeepgramTTSError) -> None:
         context = FailureContext("websocket", "websocket", False, False, at_handshake=True)
@@ -425,8 +431,7 @@ class ConnectionPool:
         if not conn.idle or self._expired(conn):
             self._retire(conn)
         elif self._fleet_wants_it_back():
-            self._forget(conn)  # its slot goes to a live turn elsewhere in the fleet
-            self._spawn(conn.close())
+            self._let_go(conn)  # its slot goes to a live turn elsewhere in the fleet
         self._pump()
 
     def _fleet_wants_it_back(self) -> bool:
@@ -466,9 +471,7 @@ class ConnectionPool:
     def _retire(self, conn: Connection) -> None:
         """Close ``conn`` in the background and keep the prewarm count."""
         conn.owner = None  # from now on nothing it receives reaches a request
-        self._forget(conn)
-        if conn.state not in (ConnectionState.CLOSED, ConnectionState.FAILED):
-            self._spawn(conn.close())
+        self._let_go(conn)
         self._replenish()
 
     def _replenish(self) -> None:
@@ -486,14 +489,37 @@ class ConnectionPool:
             await self._open()
         self._pump()
 
-    def _forget(self, conn: Connection) -> None:
+    def _forget(self, conn: Connection, *, keep_lease: bool = False) -> Lease | None:
+        """Drop ``conn`` from the pool; its fleet lease is given back, or returned with
+        ``keep_lease`` (for a socket still closing)."""
         if conn in self._conns:
             self._conns.remove(conn)
         lease = self._leases.pop(id(conn), None)
-        if lease is not None:
-            lease.release()
         self._rtt_reported.pop(conn.id, None)
         self._superseded.discard(conn)
+        if lease is not None and not keep_lease:
+            lease.release()
+            return None
+        return lease
+
+    def _let_go(self, conn: Connection) -> None:
+        """Drop ``conn`` and close it in the background. Its fleet slot is given back only
+        once the socket is closed: until then the server still counts it against the project
+        (aura §2.6), and another process taking the slot at once could be refused with 429."""
+        lease = self._forget(conn, keep_lease=True)
+        if conn.state in (ConnectionState.CLOSED, ConnectionState.FAILED):
+            if lease is not None:
+                lease.release()
+            return
+        self._spawn(self._close_then_release(conn, lease))
+
+    @staticmethod
+    async def _close_then_release(conn: Connection, lease: Lease | None) -> None:
+        try:
+            await conn.close()
+        finally:
+            if lease is not None:
+                lease.release()
 
     def _on_state(self, conn: Connection) -> None:
         # A socket that had been open and died while nobody used it is replaced in the
