@@ -243,7 +243,7 @@ def test_the_realtime_section_states_the_cost_ratio_and_the_sustained_level() ->
     assert "(2 emulator process(es)): floor 50.0 µs, deepgram_tts2 65.0 µs (ratio 1.30" in text
     assert f"* {report.FLOOR}, 2 emulator process(es): 100 streams" in text
     rows = [line for line in text.splitlines() if line.startswith(f"| {report.FLOOR} | 2 |")]
-    assert [r.split("|")[10].strip() for r in rows] == ["yes", "no"]
+    assert [r.split("|")[11].strip() for r in rows] == ["yes", "no"]
 
 
 def test_pipecat_labels_and_counters_are_spelled_out() -> None:
@@ -275,3 +275,39 @@ def test_the_runs_key_is_masked_in_what_is_written() -> None:
     key = "0123456789abcdef0123456789abcdef"
     quoted = f"ApiError: headers: {{'Authorization': 'Token {key}'}}"
     assert without_key(quoted, key) == "ApiError: headers: {'Authorization': 'Token ***'}"
+
+
+def _level(streams: int, cpu: float, lag_p99: float = 2.0) -> dict[str, Any]:
+    return {
+        "streams": streams,
+        "cpu_us_per_chunk": cpu,
+        "loop_lag_ms": {"p99": lag_p99},
+        "turns_with_underruns": 0,
+        "errors": 0,
+    }
+
+
+def test_cpu_ratios_pair_levels_measured_side_by_side_and_both_sustained() -> None:
+    section = {
+        "lag_p99_limit_ms": 20.0,
+        "runs": [
+            {
+                "client": report.FLOOR,
+                "workers": 1,
+                "levels": [_level(100, 70.0), _level(200, 50.0)],
+            },
+            {
+                "client": report.OURS,
+                "workers": 1,
+                "levels": [_level(100, 98.0), _level(200, 90.0, 30)],
+            },
+            {"client": report.FLOOR, "workers": 2, "levels": [_level(100, 100.0)]},
+            {"client": report.OURS, "workers": 2, "levels": [_level(100, 103.0)]},
+        ],
+    }
+    # 200 streams on 1 process is not sustained by ours (lag): it is not a pair.
+    assert sorted(report.cpu_ratios(section)) == [1.03, 1.4]
+    spread = report._ratio_spread(section)
+    assert "Over all 2 levels both sustained" in spread
+    assert "ratio 1.03 to 1.40" in spread
+    assert "1 of them above 1.3" in spread
