@@ -57,6 +57,15 @@ def _skipped(name: str, row: Mapping[str, Any], width: int) -> list[Any] | None:
     return None
 
 
+def client_rows(
+    clients: Mapping[str, Mapping[str, Any]],
+    width: int,
+    cells: Callable[[str, Mapping[str, Any]], list[Any]],
+) -> list[list[Any]]:
+    """One table row per client: ``cells(name, row)``, or a row saying why it was skipped."""
+    return [_skipped(name, row, width) or cells(name, row) for name, row in clients.items()]
+
+
 def _head(section: Mapping[str, Any], title: str, intro: str = "") -> list[str]:
     lines = [f"## {title}", ""]
     if intro:
@@ -69,25 +78,21 @@ def _head(section: Mapping[str, Any], title: str, intro: str = "") -> list[str]:
 
 def _first_audio_table(clients: Mapping[str, Any]) -> list[str]:
     floor = clients.get(FLOOR, {}).get("first_audio_ms")
-    rows = []
-    for name, row in clients.items():
-        skipped = _skipped(name, row, 8)
-        if skipped:
-            rows.append(skipped)
-            continue
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
         dist = row.get("first_audio_ms")
-        rows.append(
-            [
-                name,
-                p(dist, "p50"),
-                p(dist, "p99"),
-                ratio(p(dist, "p50"), p(floor, "p50")),
-                ratio(p(dist, "p99"), p(floor, "p99")),
-                row.get("underruns"),
-                row.get("errors"),
-                row.get("first_error") or "",
-            ]
-        )
+        return [
+            name,
+            p(dist, "p50"),
+            p(dist, "p99"),
+            ratio(p(dist, "p50"), p(floor, "p50")),
+            ratio(p(dist, "p99"), p(floor, "p99")),
+            row.get("underruns"),
+            row.get("errors"),
+            row.get("first_error") or "",
+        ]
+
+    rows = client_rows(clients, 8, cells)
     headers = ["client", "p50 ms", "p99 ms", "p50 / floor", "p99 / floor", "underruns", "errors"]
     return table([*headers, "first error"], rows)
 
@@ -126,25 +131,21 @@ def render_conversation(s: Mapping[str, Any]) -> list[str]:
         f"{s['chars_per_minute']} characters per minute), all clients at once, staggered. A turn "
         "that has not ended before the next reply is due is abandoned (an error)."
     )
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 9)
-        if skipped:
-            rows.append(skipped)
-            continue
-        rows.append(
-            [
-                name,
-                p(row["first_third_first_audio_ms"], "p50"),
-                p(row["last_third_first_audio_ms"], "p50"),
-                p(row["first_audio_ms"], "p99"),
-                p(row["first_audio_ms"], "max"),
-                row["underruns"],
-                row["errors"],
-                _reported(row.get("reported", {})),
-                row.get("first_error") or "",
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            p(row["first_third_first_audio_ms"], "p50"),
+            p(row["last_third_first_audio_ms"], "p50"),
+            p(row["first_audio_ms"], "p99"),
+            p(row["first_audio_ms"], "max"),
+            row["underruns"],
+            row["errors"],
+            _reported(row.get("reported", {})),
+            row.get("first_error") or "",
+        ]
+
+    rows = client_rows(s["clients"], 9, cells)
     headers = [
         "client",
         "first third p50 ms",
@@ -178,12 +179,8 @@ def render_interrupts(s: Mapping[str, Any]) -> list[str]:
         "A received after the interrupt; *stale in B*: those received as B's audio (and apart, "
         "audio of the two rounds before that reached B; each round has its own alphabets)."
     )
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 10)
-        if skipped:
-            rows.append(skipped)
-            continue
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
         stale = str(row["stale_in_b"])
         if "stale_labelled_as_b" in row:
             as_a = row.get("stale_labelled_as_a", 0)
@@ -193,19 +190,19 @@ def render_interrupts(s: Mapping[str, Any]) -> list[str]:
             stale += f", {other} other)" if other else ")"
         if row.get("earlier_rounds_in_b"):
             stale += f"; {row['earlier_rounds_in_b']} of earlier rounds"
-        rows.append(
-            [
-                name,
-                p(row["to_quiet_ms"], "p50"),
-                p(row["to_quiet_ms"], "p99"),
-                p(row["to_next_audio_ms"], "p50"),
-                p(row["to_next_audio_ms"], "p99"),
-                row["a_chunks_after_interrupt"],
-                stale,
-                row["b_errors"] + row["failed_rounds"],
-                row.get("interrupting", ""),
-            ]
-        )
+        return [
+            name,
+            p(row["to_quiet_ms"], "p50"),
+            p(row["to_quiet_ms"], "p99"),
+            p(row["to_next_audio_ms"], "p50"),
+            p(row["to_next_audio_ms"], "p99"),
+            row["a_chunks_after_interrupt"],
+            stale,
+            row["b_errors"] + row["failed_rounds"],
+            row.get("interrupting", ""),
+        ]
+
+    rows = client_rows(s["clients"], 10, cells)
     headers = [
         "client",
         "quiet p50 ms",
@@ -229,27 +226,23 @@ def render_concurrency(s: Mapping[str, Any]) -> list[str]:
         "shown apart."
     )
     floor = s["clients"].get(FLOOR, {})
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 11)
-        if skipped:
-            rows.append(skipped)
-            continue
-        rows.append(
-            [
-                name,
-                p(row["first_audio_ms"], "p50"),
-                p(row["first_audio_ms"], "p99"),
-                row["cpu_ms_per_stream"],
-                ratio(row["cpu_ms_per_stream"], floor.get("cpu_ms_per_stream")),
-                round((row["rss_open_mb_per_stream"] + row["rss_run_mb_per_stream"]) * 1024),
-                p(row["loop_lag_ms"], "p99"),
-                row["underruns"],
-                row["errors"],
-                row["emulator_cpu_s"],
-                row.get("first_error") or "",
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            p(row["first_audio_ms"], "p50"),
+            p(row["first_audio_ms"], "p99"),
+            row["cpu_ms_per_stream"],
+            ratio(row["cpu_ms_per_stream"], floor.get("cpu_ms_per_stream")),
+            round((row["rss_open_mb_per_stream"] + row["rss_run_mb_per_stream"]) * 1024),
+            p(row["loop_lag_ms"], "p99"),
+            row["underruns"],
+            row["errors"],
+            row["emulator_cpu_s"],
+            row.get("first_error") or "",
+        ]
+
+    rows = client_rows(s["clients"], 11, cells)
     headers = [
         "client",
         "first audio p50 ms",
@@ -287,26 +280,22 @@ def render_fleet(s: Mapping[str, Any]) -> list[str]:
         "failed (LiveKit's prewarm does not say); *waited*: our client's acquires that found "
         "the budget full and queued (each a 429 avoided)."
     )
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 10)
-        if skipped:
-            rows.append(skipped)
-            continue
-        rows.append(
-            [
-                name,
-                row["handshake_429s"],
-                f"{row['failed_turns']} of {row['turns']}",
-                p(row["first_audio_ms"], "p50"),
-                p(row["first_audio_ms"], "p99"),
-                row["peak_sessions"],
-                row["agents_not_opened"],
-                row["transports"].get("rest", 0),
-                row.get("throttled"),
-                _clip(row.get("first_error") or row.get("first_open_error") or ""),
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            row["handshake_429s"],
+            f"{row['failed_turns']} of {row['turns']}",
+            p(row["first_audio_ms"], "p50"),
+            p(row["first_audio_ms"], "p99"),
+            row["peak_sessions"],
+            row["agents_not_opened"],
+            row["transports"].get("rest", 0),
+            row.get("throttled"),
+            _clip(row.get("first_error") or row.get("first_open_error") or ""),
+        ]
+
+    rows = client_rows(s["clients"], 10, cells)
     headers = [
         "client",
         "429s",
@@ -341,26 +330,22 @@ def _fleet_cache(s: Mapping[str, Any]) -> list[str]:
         "process (a phrase is synthesised once for the fleet). *Hit rate*: hits over the "
         "repeated-phrase turns."
     )
-    rows = []
-    for name, row in s["cache"].items():
-        skipped = _skipped(name, row, 10)
-        if skipped:
-            rows.append(skipped)
-            continue
-        rows.append(
-            [
-                name,
-                row["repeated_turns"],
-                row["cache_hits"],
-                f"{row['hit_rate'] * 100:.0f} %",
-                p(row["first_audio_hits_ms"], "p50"),
-                p(row["first_audio_repeated_ms"], "p50"),
-                p(row["first_audio_replies_ms"], "p50"),
-                row["handshake_429s"],
-                f"{row['failed_turns']} of {row['turns']}",
-                _clip(row.get("first_error") or ""),
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            row["repeated_turns"],
+            row["cache_hits"],
+            f"{row['hit_rate'] * 100:.0f} %",
+            p(row["first_audio_hits_ms"], "p50"),
+            p(row["first_audio_repeated_ms"], "p50"),
+            p(row["first_audio_replies_ms"], "p50"),
+            row["handshake_429s"],
+            f"{row['failed_turns']} of {row['turns']}",
+            _clip(row.get("first_error") or ""),
+        ]
+
+    rows = client_rows(s["cache"], 10, cells)
     headers = [
         "client",
         "repeated turns",
@@ -534,15 +519,11 @@ def render_longtext(s: Mapping[str, Any]) -> list[str]:
     lines = _head(s, "A long text", intro)
     titles = {"deepgram": "Deepgram's budgets", "lifted": "Budgets lifted (raw throughput)"}
     for budgets, rows_ in s["budgets"].items():
-        rows = []
-        for name, row in rows_.items():
-            skipped = _skipped(name, row, 5)
-            if skipped:
-                rows.append(skipped)
-                continue
-            rows.append(
-                [name, row["chars_per_s"], row["elapsed_s"], row["audio_s"], row["error"] or ""]
-            )
+
+        def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+            return [name, row["chars_per_s"], row["elapsed_s"], row["audio_s"], row["error"] or ""]
+
+        rows = client_rows(rows_, 5, cells)
         lines += [f"### {titles.get(budgets, budgets)}", ""]
         lines += table(["client", "chars / s", "elapsed s", "audio s", "error"], rows)
         lines += [""]
@@ -551,22 +532,18 @@ def render_longtext(s: Mapping[str, Any]) -> list[str]:
 
 def render_sequential(s: Mapping[str, Any]) -> list[str]:
     intro = f"{s['requests']} short requests one after another on one instance of each client."
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 6)
-        if skipped:
-            rows.append(skipped)
-            continue
-        rows.append(
-            [
-                name,
-                row["elapsed_s"],
-                row["errors"],
-                row["rss_growth_mb"],
-                f"{row['tasks_before']} → {row['tasks_after']}",
-                f"{row['open_fds_before']} → {row['open_fds_after']}",
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            row["elapsed_s"],
+            row["errors"],
+            row["rss_growth_mb"],
+            f"{row['tasks_before']} → {row['tasks_after']}",
+            f"{row['open_fds_before']} → {row['open_fds_after']}",
+        ]
+
+    rows = client_rows(s["clients"], 6, cells)
     headers = ["client", "elapsed s", "errors", "RSS growth MB", "tasks", "open fds"]
     return [*_head(s, "Sequential requests: leaks", intro), *table(headers, rows)]
 
@@ -615,19 +592,17 @@ def render_spoken(s: Mapping[str, Any]) -> list[str]:
         "for word. Pacing realistic (4x real time): turn 2 is still being generated at X, so "
         "the position is defined."
     )
-    rows = []
-    for name, row in s["clients"].items():
-        skipped = _skipped(name, row, 5)
-        rows.append(
-            skipped
-            or [
-                name,
-                row.get("how"),
-                f"{row.get('matched')} / {row.get('rounds')}",
-                _heard_cell(row.get("example")),
-                row.get("first_error") or "",
-            ]
-        )
+
+    def cells(name: str, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            name,
+            row.get("how"),
+            f"{row.get('matched')} / {row.get('rounds')}",
+            _heard_cell(row.get("example")),
+            row.get("first_error") or "",
+        ]
+
+    rows = client_rows(s["clients"], 5, cells)
     headers = ["client", "how it learns what was heard", "matched", "example", "first error"]
     return [intro, "", *table(headers, rows)]
 
