@@ -57,6 +57,13 @@ def _skipped(name: str, row: Mapping[str, Any], width: int) -> list[Any] | None:
     return None
 
 
+def per_client(
+    clients: Mapping[str, Mapping[str, Any]], cell: Callable[[Mapping[str, Any]], str]
+) -> str:
+    """``name cell(row)`` for every client that ran, comma-separated (a headline's list)."""
+    return ", ".join(f"{name} {cell(row)}" for name, row in clients.items() if "skipped" not in row)
+
+
 def client_rows(
     clients: Mapping[str, Mapping[str, Any]],
     width: int,
@@ -680,11 +687,7 @@ def _interrupt_headline(section: Mapping[str, Any]) -> list[str]:
     interrupts = section.get("clients", {})
     if not interrupts:
         return []
-    stale = ", ".join(
-        f"{name} {row.get('stale_in_b')}"
-        for name, row in interrupts.items()
-        if "skipped" not in row
-    )
+    stale = per_client(interrupts, lambda row: str(row.get("stale_in_b")))
     return [f"Interrupts (fast pacing): stale chunks heard in the next turn: {stale}."]
 
 
@@ -692,11 +695,7 @@ def _spoken_headline(spoken: Mapping[str, Any]) -> list[str]:
     clients = spoken.get("clients", {})
     if not clients:
         return []
-    matched = ", ".join(
-        f"{name} {row.get('matched')}/{row.get('rounds')}"
-        for name, row in clients.items()
-        if "skipped" not in row
-    )
+    matched = per_client(clients, lambda row: f"{row.get('matched')}/{row.get('rounds')}")
     return [
         "Flux, text heard after an interrupt at a known position (realistic pacing), rounds "
         f"matching the emulator's ground truth word for word: {matched}."
@@ -726,11 +725,12 @@ def _longtext_headlines(longtext: Mapping[str, Any]) -> list[str]:
     for budgets, label in (("deepgram", "Deepgram's budgets"), ("lifted", "budgets lifted")):
         rows = longtext.get("budgets", {}).get(budgets)
         if rows:
-            cells = ", ".join(
-                f"{name} {fmt(row.get('chars_per_s'))}"
-                + (f" ({row['error'][:40]})" if row.get("error") else "")
-                for name, row in rows.items()
-                if "skipped" not in row
+            cells = per_client(
+                rows,
+                lambda row: (
+                    f"{fmt(row.get('chars_per_s'))}"
+                    + (f" ({row['error'][:40]})" if row.get("error") else "")
+                ),
             )
             out.append(
                 f"A {longtext.get('chars')}-character text, characters per second ({label}, "
@@ -743,11 +743,7 @@ def _concurrency_headline(concurrency: Mapping[str, Any]) -> list[str]:
     rows = concurrency.get("clients", {})
     if not rows:
         return []
-    cpu = ", ".join(
-        f"{name} {fmt(row.get('cpu_ms_per_stream'))}"
-        for name, row in rows.items()
-        if "skipped" not in row
-    )
+    cpu = per_client(rows, lambda row: fmt(row.get("cpu_ms_per_stream")))
     return [
         f"{concurrency.get('streams')} concurrent streams, client CPU ms per stream "
         f"(realistic pacing, audio only on Flush): {cpu}."
@@ -758,11 +754,7 @@ def _fleet_headline(fleet: Mapping[str, Any]) -> list[str]:
     rows = fleet.get("clients", {})
     if not rows:
         return []
-    cells = ", ".join(
-        f"{name} {row.get('handshake_429s')} / {row.get('failed_turns')}"
-        for name, row in rows.items()
-        if "skipped" not in row
-    )
+    cells = per_client(rows, lambda row: f"{row.get('handshake_429s')} / {row.get('failed_turns')}")
     out = [
         f"A fleet of {fleet.get('processes')} processes x {fleet.get('agents_per_process')} "
         f"agents over a project limit of {fleet.get('project_limit')} (realistic pacing), "
