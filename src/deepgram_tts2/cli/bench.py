@@ -27,7 +27,13 @@ from typing import Any
 from deepgram_tts2 import DeepgramTTS, TTSOptions
 from deepgram_tts2.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_class
 from deepgram_tts2.cli.extras import require_emulator
-from deepgram_tts2.cli.interrupts import arm_sigterm, exit_code_for_signal, signal_of
+from deepgram_tts2.cli.interrupts import (
+    arm_sigterm,
+    exit_code_for_signal,
+    install_signal_handlers,
+    remove_signal_handlers,
+    signal_of,
+)
 from deepgram_tts2.cli.messages import clean
 from deepgram_tts2.exceptions import DeepgramTTSError
 from deepgram_tts2.loadtest.emulator import (
@@ -383,11 +389,7 @@ async def _bench(
         elif main is not None:
             main.cancel()
 
-    installed: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
+    installed = install_signal_handlers(loop, on_signal)
     try:
         async with DeepgramTTS(options, hooks=hooks) as tts:
             with _status(enabled=sys.stderr.isatty()) as show:
@@ -404,8 +406,7 @@ async def _bench(
                     playout=args.url is None and PACING_PRESETS[args.pacing].playout,
                 )
     finally:
-        for installed_signal in installed:
-            loop.remove_signal_handler(installed_signal)
+        remove_signal_handlers(loop, installed)
     totals.reconnects = hooks.reconnects
     report = build_report(results, totals, args.concurrency)
     spawned = args.url is None

@@ -9,7 +9,10 @@ asyncio resets SIGTERM to the default action, so commands call :func:`arm_sigter
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
+from collections.abc import Callable
 from types import FrameType
 
 from deepgram_tts2.cli.exit_codes import ExitCode
@@ -36,3 +39,22 @@ def exit_code_for_signal(signum: int) -> ExitCode:
 def signal_of(exc: KeyboardInterrupt) -> int:
     """The signal behind ``exc``: SIGTERM for :class:`Terminated`, else SIGINT."""
     return signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+
+
+def install_signal_handlers(
+    loop: asyncio.AbstractEventLoop, on_signal: Callable[[int], None]
+) -> list[int]:
+    """Route SIGINT and SIGTERM to ``on_signal(signum)`` inside ``loop``, where the platform and
+    thread allow it; returns the signals handled (for :func:`remove_signal_handlers`)."""
+    installed: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+    return installed
+
+
+def remove_signal_handlers(loop: asyncio.AbstractEventLoop, installed: list[int]) -> None:
+    """Undo :func:`install_signal_handlers`."""
+    for signum in installed:
+        loop.remove_signal_handler(signum)

@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from deepgram_tts2 import DeepgramTTS, SpeakStream, TTSOptions
 from deepgram_tts2.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_class
 from deepgram_tts2.cli.extras import require_emulator
-from deepgram_tts2.cli.interrupts import arm_sigterm, exit_code_for_signal, signal_of
+from deepgram_tts2.cli.interrupts import (
+    arm_sigterm,
+    exit_code_for_signal,
+    install_signal_handlers,
+    remove_signal_handlers,
+    signal_of,
+)
 from deepgram_tts2.cli.messages import clean, failure_lines
 from deepgram_tts2.cli.output import (
     AudioSink,
@@ -281,8 +287,7 @@ async def _speak(
         result.signal = state.signal
         return _finish(result, args, options, sink, hidden)
     finally:
-        for installed_signal in installed:
-            loop.remove_signal_handler(installed_signal)
+        remove_signal_handlers(loop, installed)
         arm_sigterm()  # asyncio reset SIGTERM to the default action
 
 
@@ -303,12 +308,7 @@ def _guard_signals(loop: asyncio.AbstractEventLoop, state: _RunState) -> list[in
         elif main is not None:
             main.cancel()
 
-    installed: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
-    return installed
+    return install_signal_handlers(loop, on_signal)
 
 
 async def _open_client(
