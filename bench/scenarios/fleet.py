@@ -37,10 +37,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.adapters import by_key, missing
-from bench.redis_server import redis_server
 from bench.scenarios import Context, Served
 from bench.scenarios.texts import REPLIES
 from deepgram_tts2.loadtest.emulator import ServerConditions
+from deepgram_tts2.loadtest.redis_server import redis_server
 from deepgram_tts2.loadtest.report import percentiles
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ import redis.asyncio as aioredis
 
 from deepgram_tts2 import timing
 from deepgram_tts2.fleet.options import FleetOptions
+from deepgram_tts2.loadtest.redis_server import RedisServer
 
 REDIS_SERVER = shutil.which("redis-server")
 PASSWORD = "fleet-test-Pa55word"
@@ -41,71 +41,13 @@ def free_port() -> int:
         return port
 
 
-class RedisServer:
-    """One ``redis-server`` process on a loopback port; ``stop()``/``start()`` keep the port."""
-
-    def __init__(self, port: int, directory: pathlib.Path, password: str = PASSWORD) -> None:
-        self.port = port
-        self.dir = directory
-        self.password = password
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        assert REDIS_SERVER is not None
-        self.proc = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.dir),
-                "--requirepass", self.password,
-                "--logfile", str(self.dir / "redis.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        give_up = time.monotonic() + 20  # a hang guard, not a timing assertion
-        while not self._answers():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited: {(self.dir / 'redis.log').read_text()}")
-            if time.monotonic() > give_up:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.02)
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(f"AUTH {self.password}\r\nPING\r\n".encode())
-                data = b""
-                while data.count(b"\r\n") < 2:
-                    chunk = sock.recv(100)
-                    if not chunk:
-                        return False
-                    data += chunk
-                return b"+PONG" in data
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """The session's Redis."""
     if REDIS_SERVER is None:
         pytest.skip("redis-server is missing (scripts/system-deps installs it)")
     with tempfile.TemporaryDirectory(prefix="dgtts-redis-") as tmp:
-        server = RedisServer(free_port(), pathlib.Path(tmp))
+        server = RedisServer(free_port(), pathlib.Path(tmp), PASSWORD)
         server.start()
         yield server
         server.stop()
@@ -117,7 +59,7 @@ def own_redis() -> Iterator[RedisServer]:
     if REDIS_SERVER is None:
         pytest.skip("redis-server is missing (scripts/system-deps installs it)")
     with tempfile.TemporaryDirectory(prefix="dgtts-redis-") as tmp:
-        server = RedisServer(free_port(), pathlib.Path(tmp))
+        server = RedisServer(free_port(), pathlib.Path(tmp), PASSWORD)
         server.start()
         yield server
         server.stop()

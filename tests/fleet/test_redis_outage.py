@@ -85,7 +85,7 @@ async def test_unreachable_redis_from_the_start_degrades_with_one_warning(
         assert len(fleet_records(caplog, logging.WARNING)) == 1
         assert degraded("deepgram_tts2_fleet_degraded") == 1
         with tempfile.TemporaryDirectory(prefix="dgtts-redis-") as tmp:
-            server = RedisServer(port, pathlib.Path(tmp))
+            server = RedisServer(port, pathlib.Path(tmp), PASSWORD)
             server.start()
             try:
                 await eventually(lambda: not gov.degraded)
