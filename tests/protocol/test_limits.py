@@ -32,6 +32,19 @@ def test_available_at_for_larger_amounts() -> None:
     assert math.isinf(window.available_at(2401, 11.0))
 
 
+def test_next_expiry_is_when_remaining_can_next_grow() -> None:
+    window = SlidingWindow(limit=20, window_s=60)
+    assert math.isinf(window.next_expiry())
+    window.take(3, 5.0)
+    window.take(2, 9.0)
+    assert window.next_expiry() == 65.0
+    assert window.remaining(64.9) == 15  # nothing grows before it
+    assert window.remaining(65.0) == 18
+    assert window.next_expiry() == 69.0
+    assert window.remaining(69.0) == 20
+    assert math.isinf(window.next_expiry())
+
+
 def test_invalid_construction() -> None:
     with pytest.raises(ValueError, match="limit"):
         SlidingWindow(0, 1)

@@ -39,6 +39,7 @@ from typing import Any, cast
 from deepgram_tts2 import timing
 from deepgram_tts2.client.connection import Connection, ConnectionState, Owner
 from deepgram_tts2.client.flux_connection import FluxConnection
+from deepgram_tts2.client.idle import IdleSockets, Rank
 from deepgram_tts2.exceptions import (
     AuthError,
     CircuitOpenError,
@@ -101,7 +102,8 @@ class ConnectionPool:
         self._factory: ConnectionFactory = factory or (
             lambda on_state: kind(options, hooks, clock.now, on_state=on_state)
         )
-        self._conns: list[Connection] = []
+        self._conns: dict[Connection, None] = {}  # in the order they were created
+        self._idle: IdleSockets[Connection] = IdleSockets(self._rank, self._rank_changes_at)
         self._waiters: deque[_Waiter] = deque()
         self._rotating: set[Connection] = set()  # replacement being opened
         self._superseded: set[Connection] = set()  # replacement open: retire when released
@@ -257,37 +259,54 @@ class ConnectionPool:
         return conn.state is ConnectionState.BUSY and owner is not None and owner.done
 
     def _take_idle(self, prefer_budget: bool) -> Connection | None:
+        """The idle socket ranked best (:meth:`_rank`), taken out of the idle index; None
+        when there is none, or when it is low on budget and a fresh socket may be opened."""
         now = self.clock.now()
-        # One pass (it runs for every request, over every socket of the pool): expired idle
-        # sockets are retired; of the others the best is the one with most budget first, then
-        # the one used last: a Flux session keeps its prosody across turns (flux §3.8), so a
-        # conversation's turns stay on one socket when they can. Ties: the first in the pool.
-        best: Connection | None = None
-        best_key: tuple[bool, int, int, float] = (False, -1, -1, 0.0)
-        expired: list[Connection] = []
-        rotating, superseded = self._rotating, self._superseded
-        max_age = self.options.limits.max_age_s
-        for conn in self._conns:
-            if conn.owner is not None or conn.state is not ConnectionState.IDLE:
-                continue
-            if conn in superseded or conn.age(now) >= max_age:  # _expired(), inlined
-                expired.append(conn)
-                continue
-            fresh = conn not in rotating
-            budget = conn.budget
-            flushes = budget.flushes.remaining(now)
-            if best is not None and (fresh, flushes) < best_key[:2]:
-                continue  # the rest of the key cannot make up for it
-            key = (fresh, flushes, budget.chars.remaining(now), getattr(conn, "released_at", 0.0))
-            if best is None or key > best_key:
-                best, best_key = conn, key
-        for conn in expired:
-            self._retire(conn)
+        while True:
+            best, unusable = self._idle.best(now)
+            for conn in unusable:
+                if conn in self._conns:
+                    self._retire(conn)  # too old, or replaced
+            if best is None or (best.owner is None and best.state is ConnectionState.IDLE):
+                break
+            self._idle.discard(best)  # taken or gone without the index being told
         if best is None:
             return None
         if self._low(best, now, strict=prefer_budget) and self._room():
             return None  # open a fresh socket with a full budget instead
+        self._idle.discard(best)
         return best
+
+    def _rank(self, conn: Connection, now: float) -> Rank | None:
+        """Where an idle socket stands (smaller is better); None when it must not serve again.
+
+        The most budget first (Flushes, then characters), then the one used last: a Flux
+        session keeps its prosody across turns (flux §3.8), so a conversation's turns stay on
+        one socket when they can. A socket being replaced comes after every other; ties go to
+        the first in the pool.
+        """
+        if self._expired(conn, now):
+            return None
+        budget = conn.budget
+        return (
+            conn in self._rotating,
+            -budget.flushes.remaining(now),
+            -budget.chars.remaining(now),
+            -getattr(conn, "released_at", 0.0),
+            conn.id,
+        )
+
+    def _rank_changes_at(self, conn: Connection, now: float) -> float:
+        """When an idle socket's rank changes with time alone: a budget entry expires, or the
+        socket reaches ``max_age_s``."""
+        budget = conn.budget
+        aged = conn.opened_at + self.options.limits.max_age_s
+        return min(budget.flushes.next_expiry(), budget.chars.next_expiry(), aged)
+
+    def _offer(self, conn: Connection) -> None:
+        """``conn`` may be idle now: rank it (the index ignores nothing; the pool checks)."""
+        if conn.owner is None and conn.state is ConnectionState.IDLE and conn in self._conns:
+            self._idle.add(conn, self.clock.now())
 
     def _low(self, conn: Connection, now: float, strict: bool) -> bool:
         limits = self.options.limits
@@ -345,7 +364,7 @@ class ConnectionPool:
         conn = self._factory(self._on_state)
         if self._flush_limit is not None:
             conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
-        self._conns.append(conn)
+        self._conns[conn] = None
         return conn
 
     def learn_flush_limit(self, limit: int) -> None:
@@ -353,6 +372,7 @@ class ConnectionPool:
         self._flush_limit = limit if self._flush_limit is None else min(self._flush_limit, limit)
         for conn in self._conns:
             conn.budget.flushes.limit = min(conn.budget.flushes.limit, self._flush_limit)
+        self._idle.rerank_all(self.clock.now())
 
     async def _connect(self, conn: Connection, background: bool, deadline: float) -> Connection:
         """Take a governor lease, run ``conn``'s handshake; raise the failure.
@@ -379,6 +399,8 @@ class ConnectionPool:
         if self.breaker.state(self.clock.now()) is BreakerState.HALF_OPEN:
             self.breaker.record_success(self.clock.now())  # the probe got through
         self._auth_error = None
+        if conn not in self._idle:
+            self._offer(conn)
         return conn
 
     async def _lease(self, conn: Connection, background: bool, deadline: float) -> None:
@@ -432,6 +454,8 @@ class ConnectionPool:
             self._retire(conn)
         elif self._fleet_wants_it_back():
             self._let_go(conn)  # its slot goes to a live turn elsewhere in the fleet
+        elif conn not in self._idle:  # (a Connection offered itself when it became idle)
+            self._offer(conn)
         self._pump()
 
     def _fleet_wants_it_back(self) -> bool:
@@ -451,6 +475,7 @@ class ConnectionPool:
             elif conn.idle and self._expired(conn):
                 self.retire(conn)  # (a socket already taken again is retired when released)
             else:
+                self._offer(conn)
                 self._pump()
 
         if conn.start_clear():
@@ -463,9 +488,9 @@ class ConnectionPool:
         self._retire(conn)
         self._pump()
 
-    def _expired(self, conn: Connection) -> bool:
+    def _expired(self, conn: Connection, now: float | None = None) -> bool:
         """True when ``conn`` must not serve another request (too old, or replaced)."""
-        age = conn.age(self.clock.now())
+        age = conn.age(self.clock.now() if now is None else now)
         return conn in self._superseded or age >= self.options.limits.max_age_s
 
     def _retire(self, conn: Connection) -> None:
@@ -492,8 +517,8 @@ class ConnectionPool:
     def _forget(self, conn: Connection, *, keep_lease: bool = False) -> Lease | None:
         """Drop ``conn`` from the pool; its fleet lease is given back, or returned with
         ``keep_lease`` (for a socket still closing)."""
-        if conn in self._conns:
-            self._conns.remove(conn)
+        self._conns.pop(conn, None)
+        self._idle.discard(conn)
         lease = self._leases.pop(id(conn), None)
         self._rtt_reported.pop(conn.id, None)
         self._superseded.discard(conn)
@@ -525,6 +550,10 @@ class ConnectionPool:
         # A socket that had been open and died while nobody used it is replaced in the
         # background; a busy one is handled by its request (which retires it).
         gone = conn.state in (ConnectionState.CLOSED, ConnectionState.FAILED)
+        if conn.state is ConnectionState.IDLE:
+            self._offer(conn)
+            return
+        self._idle.discard(conn)
         if gone and conn.owner is None and conn in self._conns and conn.opened_at:
             self._forget(conn)
             self._replenish()
@@ -567,6 +596,7 @@ class ConnectionPool:
         closed regardless (between requests).
         """
         self._rotating.add(old)
+        self._offer(old)  # ranked after every other idle socket from now on
 
         async def rotate() -> None:
             try:
@@ -575,6 +605,7 @@ class ConnectionPool:
                 return
             finally:
                 self._rotating.discard(old)
+                self._offer(old)
             if old.owner is None and old.idle:
                 self._retire(old)  # idle: close it now
             else:

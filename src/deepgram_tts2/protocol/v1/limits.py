@@ -64,6 +64,12 @@ class SlidingWindow:
             self._expire(now)
         return self.limit - self._used
 
+    def next_expiry(self) -> float:
+        """When the oldest entry stops counting (``inf`` when nothing counts): until then
+        :meth:`remaining` cannot grow."""
+        entries = self._entries
+        return entries[0][0] + self.window_s if entries else float("inf")
+
     def fits(self, amount: int, now: float) -> bool:
         """True when ``amount`` can be taken at ``now`` without exceeding the limit."""
         return self.used(now) + amount <= self.limit
