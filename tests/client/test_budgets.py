@@ -87,3 +87,38 @@ async def test_an_idle_socket_closed_by_the_server_is_replaced(
     outcome = await speak(client, "Still here.")
     assert outcome.end.reason is EndReason.COMPLETED
     assert emulator.total_connections >= 2
+
+
+class Flushes(MetricsHooks):
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def on_flush_budget(self, remaining: int) -> None:
+        self.sent += 1  # called once per Flush sent
+
+
+async def test_a_reply_handed_over_whole_spends_two_flushes_not_one_per_sentence(
+    emulator_factory: EmulatorFactory, client_factory: ClientFactory
+) -> None:
+    emulator = await emulator_factory()
+    hooks = Flushes()
+    client = await client_factory(emulator, hooks=hooks)
+    reply = "Thanks. I found the order. It shipped this morning and should arrive on Thursday."
+    outcome = await speak(client, reply)  # push(reply), end(): known whole before it is sent
+    assert outcome.end.reason is EndReason.COMPLETED
+    assert hooks.sent == 2  # the first phrase early (first audio), the rest at the end
+    pieces = [
+        "Thanks.",
+        "I found the order. It shipped this morning and should arrive on Thursday.",
+    ]
+    assert len(outcome.audio) == sum(tone_bytes(p) for p in pieces)
+    before = hooks.sent
+    streamed = client.stream()
+    for i, sentence in enumerate(("Thanks. ", "I found the order. ")):
+        await streamed.push(sentence)
+        await eventually(lambda n=before + i + 1: hooks.sent == n)  # type: ignore[misc]
+    await streamed.push("It shipped this morning.")
+    await streamed.end()
+    events = [e async for e in streamed]
+    assert events[-1].reason is EndReason.COMPLETED  # type: ignore[union-attr]
+    assert hooks.sent == before + 3  # text arriving over time: a Flush per sentence

@@ -415,6 +415,7 @@ async def test_flushes_refused_by_the_server_are_paced_and_resent(
         hooks=hooks,
         limits={"flushes_per_window": 20, "window_s": 0.5},
         timeouts={"flush_s": 5, "stall_s": 5},
+        segmenter={"coalesce_chars": 0},  # a Flush per sentence, though the text comes at once
     )
     sentences = [f"Sentence number {i} is here." for i in range(6)]
     outcome = await guarded(speak(client, " ".join(sentences)), within_s=10)

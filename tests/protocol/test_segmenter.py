@@ -85,6 +85,32 @@ def test_low_budget_coalesces_and_reserve_defers_to_end() -> None:
     assert starving.end() == [FlushPoint("end")]
 
 
+def test_a_text_known_whole_flushes_its_first_phrase_then_coalesces() -> None:
+    reply = "Thanks. I found the order. It shipped this morning and should arrive on Thursday."
+    streamed = Segmenter()
+    assert _flush_reasons(streamed.push(reply, 20)) == ["first_phrase", "sentence"]
+    whole = Segmenter()
+    actions = whole.push(reply, 20, last=True)
+    assert _flush_reasons(actions) == ["first_phrase"]  # the rest waits for end()
+    assert actions[:2] == [SpeakText("Thanks."), FlushPoint("first_phrase")]
+    assert _speak_text(actions) == reply
+    assert whole.end() == [FlushPoint("end")]
+
+
+def test_a_long_text_known_whole_still_flushes_every_coalesce_chars() -> None:
+    sentence = "This sentence has exactly some words in it. "  # 44 characters
+    seg = Segmenter(SegmenterPolicy(coalesce_chars=200))
+    actions = seg.push(sentence * 20, 20, last=True)
+    assert _speak_text(actions) == sentence * 20
+    reasons = _flush_reasons(actions)
+    assert reasons[0] == "first_phrase"
+    assert set(reasons[1:]) == {"sentence"}
+    # a Flush at the first sentence end at or after 200 unflushed characters (5 sentences)
+    speaks = [a for a in actions if isinstance(a, SpeakText)]
+    assert [len(s.text) for s in speaks[1:4]] == [5 * 44] * 3
+    assert len(reasons) == 1 + (19 * 44 - 1) // (5 * 44)
+
+
 def test_long_text_is_split_under_the_speak_limit() -> None:
     sentence = "This sentence has exactly some words in it. "
     text = sentence * 100

@@ -45,12 +45,13 @@ from deepgram_tts2.events import (
 from deepgram_tts2.exceptions import DeepgramTTSError, InputError, InternalError
 from deepgram_tts2.fleet.cache import CachePolicy, CacheWriter, PhraseCache
 from deepgram_tts2.fleet.phrase_key import PhraseKey
-from deepgram_tts2.observability.hooks import MetricsHooks
+from deepgram_tts2.observability.hooks import MetricsHooks, is_ignored
 from deepgram_tts2.observability.tracing import RequestSpan, RequestTracer
 from deepgram_tts2.options import TTSOptions
-from deepgram_tts2.protocol.audio import PcmFramer
+from deepgram_tts2.protocol.audio import PcmFormat, PcmFramer
 from deepgram_tts2.protocol.v1.client_session import FlushAcked, FlushRefused
 from deepgram_tts2.protocol.v1.messages import Speak
+from deepgram_tts2.protocol.v1.segmenter import SegmenterPolicy
 from deepgram_tts2.protocol.v2 import client_session as flux_session
 from deepgram_tts2.protocol.v2 import messages as flux
 from deepgram_tts2.protocol.v2 import url as flux_url
@@ -90,6 +91,16 @@ class StreamDeps:
     clock: timing.Clock
     cache: PhraseCache | None = None
     rand: Callable[[], float] = random.random
+    # Derived from ``options`` once per client, not once per request (#10: cost per turn).
+    pcm: PcmFormat = dataclasses.field(init=False)
+    segmenter: SegmenterPolicy = dataclasses.field(init=False)
+    cache_policy: CachePolicy = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        options = self.options
+        object.__setattr__(self, "pcm", options.pcm_format)
+        object.__setattr__(self, "segmenter", options.segmenter_policy())
+        object.__setattr__(self, "cache_policy", CachePolicy.from_options(options.fleet.cache))
 
 
 _background: set[asyncio.Future[bool]] = set()  # cache stores under way (kept referenced)
@@ -148,11 +159,15 @@ class SpeakStream:
         self._deps = deps
         self._options = options = deps.options
         self._hooks = deps.hooks
+        on_audio = deps.hooks.on_audio
+        self._audio_hook = None if is_ignored(on_audio) else on_audio  # called per chunk
         self._clock = deps.clock
-        self._pcm = options.pcm_format
+        self._pcm = deps.pcm
         self._bytes_per_second = self._pcm.bytes_per_second
         now = self._clock.now()
-        self._machine = RequestMachine(options, transport or options.transport, now, deps.rand)
+        self._machine = RequestMachine(
+            options, transport or options.transport, now, deps.rand, segmenter=deps.segmenter
+        )
         self._channel = EventChannel(options.limits.audio_queue_bytes)
         self._framer = PcmFramer(self._pcm.sample_width)
         self._span: RequestSpan = deps.tracer.start(self.request_id)
@@ -165,7 +180,7 @@ class SpeakStream:
         self._texts: list[str] = []
         self._cache_checked = False
         self._cache_writer: CacheWriter | None = None
-        self._cache_policy = CachePolicy.from_options(options.fleet.cache)
+        self._cache_policy = deps.cache_policy
         self._rest: RestPipeline | None = None
         self._sent_speak = False
         self._transport: Transport | None = None
@@ -319,7 +334,8 @@ class SpeakStream:
                 self._first_yield_at = self._clock.now()
             size = len(event.data)
             self._yielded_bytes += size
-            self._hooks.on_audio(size, size / self._bytes_per_second)
+            if self._audio_hook is not None:
+                self._audio_hook(size, size / self._bytes_per_second)
         elif isinstance(event, Metric) and event.name == "ttfb":
             event = self._ttfb()
         elif isinstance(event, AudioEnd):
@@ -341,11 +357,16 @@ class SpeakStream:
         interval = 0.0
         if self._first_yield_at is not None:
             interval = (self._clock.now() - self._first_yield_at) * 1000.0
-        return dataclasses.replace(
-            event,
-            audio_bytes=self._yielded_bytes,
-            audio_ms=self._pcm.duration_ms(self._yielded_bytes),
-            interval_ms=interval,
+        return AudioEnd(  # (not dataclasses.replace: it costs more than the rest of a turn's end)
+            event.request_id,
+            event.reason,
+            self._pcm.duration_ms(self._yielded_bytes),
+            interval,
+            self._yielded_bytes,
+            event.transport,
+            event.text_spoken,
+            event.text_remaining,
+            event.billable_characters,
         )
 
     # -- the socket's reader (the connection's Owner protocol) --------------------------------

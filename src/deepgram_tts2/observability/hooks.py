@@ -157,6 +157,12 @@ def _ignore(*_args: Any) -> None:
     """A hook the wrapped object does not have (or does not override)."""
 
 
+def is_ignored(hook: object) -> bool:
+    """True when ``hook`` (an attribute of a guarded wrapper) does nothing, so a caller on a
+    per-chunk path may skip the call."""
+    return hook is _ignore
+
+
 # The no-op bodies of the interfaces, by name: a hook bound to one of them need not be called.
 _NO_OPS: dict[str, object] = {
     name: value

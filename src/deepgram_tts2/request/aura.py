@@ -55,7 +55,12 @@ class AuraAttempt:
     interrupt_kind = "clear"  # how a request is stopped: Clear, then wait for Cleared
 
     def __init__(
-        self, policy: SegmenterPolicy, budget: SocketBudget, text: str, now: float
+        self,
+        policy: SegmenterPolicy,
+        budget: SocketBudget,
+        text: str,
+        now: float,
+        last: bool = False,
     ) -> None:
         self.budget = budget
         self._segmenter = Segmenter(policy)
@@ -71,14 +76,15 @@ class AuraAttempt:
         self.flush_planned = False  # a Flush was planned since the attempt began
         self.final_planned = False
         if text:
-            self.push(text, now)
+            self.push(text, now, last)
 
     # -- input --------------------------------------------------------------------------------
 
-    def push(self, text: str, now: float) -> None:
-        """Plan ``text`` (exactly as pushed) after what came before."""
+    def push(self, text: str, now: float, last: bool = False) -> None:
+        """Plan ``text`` (exactly as pushed) after what came before; ``last``: no text follows
+        (its sentence flushes coalesce, :mod:`deepgram_tts2.protocol.v1.segmenter`)."""
         self._text += text
-        self._plan(self._segmenter.push(text, self.budget.flushes.remaining(now)))
+        self._plan(self._segmenter.push(text, self.budget.flushes.remaining(now), last))
 
     def end(self) -> None:
         """No more text: plan the final Flush (only when unflushed text is more than spaces)."""

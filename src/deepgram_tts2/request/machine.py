@@ -37,6 +37,7 @@ from deepgram_tts2.exceptions import (
 from deepgram_tts2.options import TTSOptions
 from deepgram_tts2.protocol.state import StateTable
 from deepgram_tts2.protocol.v1.limits import REST_MAX_CHARS
+from deepgram_tts2.protocol.v1.segmenter import SegmenterPolicy
 from deepgram_tts2.request.actions import (
     Acquire,
     Action,
@@ -114,8 +115,12 @@ class RequestMachine:
         mode: TransportMode,
         now: float,
         rand: Callable[[], float] = random.random,
+        *,
+        segmenter: SegmenterPolicy | None = None,
     ) -> None:
         self.options = options
+        # options.segmenter_policy(), unless the client computed it once for all its requests
+        self._segmenter = segmenter or options.segmenter_policy()
         self.mode = mode
         self.phase = RequestPhase.IDLE
         self.phases = PhaseTracker(options.timeouts, now)
@@ -251,8 +256,10 @@ class RequestMachine:
         if self.options.generation == "v2":
             self._attempt = FluxAttempt(budget, self._pending, now)
         else:
-            segmenter = self.options.segmenter_policy()
-            self._attempt = AuraAttempt(segmenter, budget, self._pending, now)
+            segmenter = self._segmenter
+            # With end() already said, the whole text is known: its sentences need not each be
+            # flushed (the first phrase still is, for a fast first audio).
+            self._attempt = AuraAttempt(segmenter, budget, self._pending, now, last=self.ended)
         self._pending = ""
         if self.ended:
             self._attempt.end()
@@ -375,7 +382,7 @@ class RequestMachine:
     def _start_rest(self, now: float) -> list[Action]:
         self.transport = "rest"
         limit = min(REST_MAX_CHARS, self.options.limits.max_speak_chars)
-        plan = RestPlan(self.options.segmenter_policy(), limit, self.options.limits.rest_parallel)
+        plan = RestPlan(self._segmenter, limit, self.options.limits.rest_parallel)
         carried = self._pending
         self._pending = ""
         if self._rest is not None:

@@ -142,8 +142,16 @@ class ProtocolViolation:
 def serialize_client(message: ClientMessage) -> str:
     """JSON text frame for a client message, exactly as aura §2.3 writes it."""
     if isinstance(message, Speak):
-        return json.dumps({"type": "Speak", "text": message.text}, ensure_ascii=False)
-    return json.dumps({"type": type(message).__name__})
+        return _SPEAK_ENCODER.encode({"type": "Speak", "text": message.text})
+    return _CONTROL_FRAMES[type(message)]
+
+
+# Built once: json.dumps with a keyword builds a new encoder per call, and the control messages
+# have no fields (one Speak and one Flush per sentence: the cost is per turn).
+_SPEAK_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_CONTROL_FRAMES: dict[type, str] = {
+    kind: json.dumps({"type": kind.__name__}) for kind in (Flush, Clear, Close)
+}
 
 
 def serialize_server(

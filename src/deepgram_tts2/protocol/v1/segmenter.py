@@ -9,7 +9,11 @@ Rules, from Deepgram's limits (aura §2.6) and the design's flush budget:
   Flushed", aura §2.3) and at :meth:`Segmenter.end`;
 * the first phrase is flushed early, at a clause boundary, for a fast first audio;
 * flushes are coalesced when the connection's budget (20 per 60 s) runs low: below
-  ``low_water`` only after ``coalesce_chars`` of text, at or below ``reserve`` only at the end.
+  ``low_water`` only after ``coalesce_chars`` of text, at or below ``reserve`` only at the end;
+* text pushed with ``last=True`` (the caller knows no more follows: a whole reply at once) is
+  coalesced the same way whatever the budget: its first phrase is still flushed early, the rest
+  needs no Flush per sentence to start sooner (it is all there), and every Flush spared is one
+  of the 20 per minute and a message and an answer less.
 
 A sentence end is terminal punctuation followed by whitespace (so ``3.14`` and a chunk ending in
 ``.`` do not flush until the next character shows the sentence really ended), except CJK full
@@ -151,12 +155,13 @@ class Segmenter:
         """Characters sent since the last flush point."""
         return self._unflushed
 
-    def push(self, text: str, flush_budget: int) -> list[SegmentAction]:
+    def push(self, text: str, flush_budget: int, last: bool = False) -> list[SegmentAction]:
         """Plan the Speak texts and flushes for one more chunk.
 
         Args:
             text: the chunk, exactly as produced (spaces are significant).
             flush_budget: flushes the connection may still send in the current window.
+            last: no text follows (``end()`` comes next): sentence flushes coalesce.
 
         Raises:
             RuntimeError: after ``end()``.
@@ -175,7 +180,7 @@ class Segmenter:
             if text.isspace():  # what follows a flush is only spaces: hold it for the next text
                 self._pending_space = text
                 break
-            cut, reason = self._next_flush(text, budget)
+            cut, reason = self._next_flush(text, budget, last)
             if cut is None:
                 self._send(text, actions)
                 break
@@ -213,7 +218,7 @@ class Segmenter:
         self._flushes += 1
         return FlushPoint(reason)
 
-    def _next_flush(self, text: str, budget: int) -> tuple[int | None, str]:
+    def _next_flush(self, text: str, budget: int, last: bool) -> tuple[int | None, str]:
         """Where in ``text`` the next flush goes (offset after which to flush), and why."""
         policy = self.policy
         if budget <= policy.reserve:
@@ -230,7 +235,7 @@ class Segmenter:
             size = self._unflushed + (cut - offset)
             if size == 0:
                 continue
-            if budget > policy.low_water or size >= policy.coalesce_chars:
+            if (budget > policy.low_water and not last) or size >= policy.coalesce_chars:
                 return cut - offset, "sentence"
         return None, ""
 
