@@ -11,8 +11,9 @@ clock, :mod:`deepgram_tts2.loadtest.playout`). A level is **sustained** when the
 under 20 ms and no stream had an underrun; the ramp stops at the first level that is not.
 
 The emulator's capacity is the floor's ramp (the cheapest client) with one and with two
-emulator processes behind one port (``dgtts serve --workers``), with the emulator's CPU; ours
-runs both ramps too, so each comparison is with the same server.
+emulator processes behind one port (``dgtts serve --workers``), with the emulator's CPU. The
+floor and ours take turns at each level on the same emulator, so every comparison is with the
+same server under the same machine load.
 """
 
 from __future__ import annotations
@@ -55,30 +56,15 @@ async def run(ctx: Context) -> dict[str, Any]:
         [20, 40] if ctx.quick else [50, 100, 200, 300, 400, 600]
     )
     window_s = ctx.number("window_s", 10.0, 3.0)
-    plan = [("floor", 1), ("ours", 1), ("floor", 2), ("ours", 2)]
-    if ctx.clients is not None:
-        plan = [(k, w) for k, w in plan if k in ctx.clients]
+    keys = [k for k in ("floor", "ours") if ctx.clients is None or k in ctx.clients]
     runs: list[dict[str, Any]] = []
     conditions = []
-    for key, workers in plan:
-        spec = by_key(key)
-        if missing(spec):
-            runs.append({"client": spec.name, "workers": workers, "skipped": missing(spec)})
-            continue
-        top = max(levels)
-        cond = ServerConditions(pacing="realtime", workers=workers, max_concurrent_ws=2 * top + 50)
-        conditions.append(cond.describe())
-        measured = []
-        with ctx.emulator(cond) as served:
-            for n in levels:
-                level = await one_level(spec, served, n, window_s)
-                measured.append(level)
-                if not sustained(level):
-                    break
-        best = max((lv["streams"] for lv in measured if sustained(lv)), default=0)
-        runs.append(
-            {"client": spec.name, "workers": workers, "levels": measured, "sustained": best}
+    for workers in (1, 2):
+        cond = ServerConditions(
+            pacing="realtime", workers=workers, max_concurrent_ws=2 * max(levels) + 50
         )
+        conditions.append(cond.describe())
+        runs += await ramps([by_key(k) for k in keys], ctx, cond, levels, window_s)
     return {
         "command": "python -m bench --only realtime",
         "conditions": sorted(set(conditions)),
@@ -88,6 +74,40 @@ async def run(ctx: Context) -> dict[str, Any]:
         "runs": runs,
         "cost": cost_at(runs, COST_AT),
     }
+
+
+async def ramps(
+    specs: list[AdapterSpec],
+    ctx: Context,
+    cond: ServerConditions,
+    levels: list[int],
+    window_s: float,
+) -> list[dict[str, Any]]:
+    """Every client's ramp on one emulator, the clients taking turns at each level (which goes
+    first alternates), so the figures compared at a level were measured minutes apart at most,
+    under the same machine load; a client's ramp stops at its first level not sustained."""
+    out: dict[str, dict[str, Any]] = {}
+    ramping = []
+    for spec in specs:
+        why = missing(spec)
+        out[spec.name] = {"client": spec.name, "workers": cond.workers}
+        if why:
+            out[spec.name]["skipped"] = why
+        else:
+            out[spec.name]["levels"] = []
+            ramping.append(spec)
+    with ctx.emulator(cond) as served:
+        for index, n in enumerate(levels):
+            for spec in ramping if index % 2 == 0 else ramping[::-1]:
+                level = await one_level(spec, served, n, window_s)
+                out[spec.name]["levels"].append(level)
+            ramping = [s for s in ramping if sustained(out[s.name]["levels"][-1])]
+            if not ramping:
+                break
+    for run_ in out.values():
+        measured = run_.get("levels", [])
+        run_["sustained"] = max((lv["streams"] for lv in measured if sustained(lv)), default=0)
+    return [out[spec.name] for spec in specs]
 
 
 def cost_at(runs: list[dict[str, Any]], streams: int) -> dict[str, Any]:
