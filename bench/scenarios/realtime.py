@@ -56,6 +56,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         [20, 40] if ctx.quick else [50, 100, 200, 300, 400, 600]
     )
     window_s = ctx.number("window_s", 10.0, 3.0)
+    rounds = ctx.count("rounds", 2, 1)
     keys = [k for k in ("floor", "ours") if ctx.clients is None or k in ctx.clients]
     runs: list[dict[str, Any]] = []
     conditions = []
@@ -64,11 +65,12 @@ async def run(ctx: Context) -> dict[str, Any]:
             pacing="realtime", workers=workers, max_concurrent_ws=2 * max(levels) + 50
         )
         conditions.append(cond.describe())
-        runs += await ramps([by_key(k) for k in keys], ctx, cond, levels, window_s)
+        runs += await ramps([by_key(k) for k in keys], ctx, cond, levels, window_s, rounds)
     return {
         "command": "python -m bench --only realtime",
         "conditions": sorted(set(conditions)),
         "window_s": window_s,
+        "rounds": rounds,
         "text": TEXT,
         "lag_p99_limit_ms": LAG_P99_LIMIT_MS,
         "runs": runs,
@@ -82,10 +84,12 @@ async def ramps(
     cond: ServerConditions,
     levels: list[int],
     window_s: float,
+    rounds: int,
 ) -> list[dict[str, Any]]:
-    """Every client's ramp on one emulator, the clients taking turns at each level (which goes
-    first alternates), so the figures compared at a level were measured minutes apart at most,
-    under the same machine load; a client's ramp stops at its first level not sustained."""
+    """Every client's ramp on one emulator, the clients taking turns at each level, ``rounds``
+    windows each in the order A B B A ... (so a drift of the machine's speed weighs on both
+    alike), the windows of a client combined (:func:`combined`); a client's ramp stops at its
+    first level not sustained."""
     out: dict[str, dict[str, Any]] = {}
     ramping = []
     for spec in specs:
@@ -97,10 +101,13 @@ async def ramps(
             out[spec.name]["levels"] = []
             ramping.append(spec)
     with ctx.emulator(cond) as served:
-        for index, n in enumerate(levels):
-            for spec in ramping if index % 2 == 0 else ramping[::-1]:
-                level = await one_level(spec, served, n, window_s)
-                out[spec.name]["levels"].append(level)
+        for n in levels:
+            windows: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in ramping}
+            for round_ in range(rounds):
+                for spec in ramping if round_ % 2 == 0 else ramping[::-1]:
+                    windows[spec.name].append(await one_level(spec, served, n, window_s))
+            for spec in ramping:
+                out[spec.name]["levels"].append(combined(windows[spec.name]))
             ramping = [s for s in ramping if sustained(out[s.name]["levels"][-1])]
             if not ramping:
                 break
@@ -108,6 +115,32 @@ async def ramps(
         measured = run_.get("levels", [])
         run_["sustained"] = max((lv["streams"] for lv in measured if sustained(lv)), default=0)
     return [out[spec.name] for spec in specs]
+
+
+def combined(windows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One level's measured windows as one: CPU per chunk over all their chunks; the worst
+    loop lag; underruns and errors added up. A level is sustained only if every window was."""
+    if len(windows) == 1 or any("skipped" in w for w in windows):
+        return next((w for w in windows if "skipped" in w), windows[0])
+    worst = max(windows, key=lambda w: w["loop_lag_ms"]["p99"] or 0.0)
+    cpu = sum(w["cpu_s"] for w in windows)
+    chunks = sum(w["chunks"] for w in windows)
+    span = sum(w["window_s"] for w in windows)
+    out = {
+        **worst,
+        "windows": len(windows),
+        "cpu_s": round(cpu, 4),
+        "window_s": round(span, 3),
+        "client_cpu_cores": round(cpu / span, 3),
+        "cpu_us_per_chunk": round(cpu * 1e6 / chunks, 1) if chunks else None,
+        "emulator_cpu_cores": round(
+            sum(w["emulator_cpu_cores"] for w in windows) / len(windows), 3
+        ),
+    }
+    for key in ("turns", "chunks", "underruns", "turns_with_underruns", "errors"):
+        out[key] = sum(w[key] for w in windows)
+    out["first_error"] = next((w["first_error"] for w in windows if w["first_error"]), None)
+    return out
 
 
 def cost_at(runs: list[dict[str, Any]], streams: int) -> dict[str, Any]:
@@ -166,6 +199,8 @@ async def one_level(spec: AdapterSpec, served: Served, n: int, window_s: float) 
         "streams": n,
         "turns": len(inside),
         "chunks": chunks,
+        "cpu_s": round(cpu, 4),
+        "window_s": round(w1 - w0, 3),
         "client_cpu_cores": round(cpu / (w1 - w0), 3),
         "cpu_us_per_chunk": round(cpu * 1e6 / chunks, 1) if chunks else None,
         "emulator_cpu_cores": round((emulator1 - emulator0) / (w1 - w0), 3),

@@ -201,6 +201,33 @@ def test_a_level_is_sustained_only_without_lag_underruns_or_errors() -> None:
     assert not realtime.sustained({**good, "loop_lag_ms": {"p99": None}})
 
 
+def test_the_windows_of_a_level_combine_into_one_figure() -> None:
+    def window(cpu_s: float, chunks: int, lag: float, underruns: int) -> dict[str, Any]:
+        return {
+            "streams": 100,
+            "cpu_s": cpu_s,
+            "chunks": chunks,
+            "window_s": 10.0,
+            "turns": 10,
+            "loop_lag_ms": {"p99": lag},
+            "emulator_cpu_cores": 0.2,
+            "underruns": underruns,
+            "turns_with_underruns": underruns,
+            "errors": 0,
+            "first_error": None,
+        }
+
+    both = realtime.combined([window(1.0, 10000, 3.0, 0), window(3.0, 10000, 7.0, 0)])
+    assert both["cpu_us_per_chunk"] == 200.0  # over all chunks, not a mean of the two ratios
+    assert both["client_cpu_cores"] == 0.2
+    assert both["loop_lag_ms"]["p99"] == 7.0
+    assert both["turns"] == 20
+    assert realtime.sustained(both)
+    assert not realtime.sustained(
+        realtime.combined([window(1.0, 10000, 3.0, 0), window(1.0, 10000, 3.0, 2)])
+    )
+
+
 def test_the_cost_ratio_is_ours_over_the_floor_at_the_same_level_and_server() -> None:
     def run(client: str, workers: int, cost: float) -> dict[str, Any]:
         return {
