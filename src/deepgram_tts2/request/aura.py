@@ -76,7 +76,10 @@ class AuraAttempt:
         self.flush_planned = False  # a Flush was planned since the attempt began
         self.final_planned = False
         if text:
-            self.push(text, now, last)
+            # Coalesced only when the whole text can go now: text that must wait for the
+            # character budget (aura §2.6) is flushed sentence by sentence, so audio starts as
+            # each part gets through.
+            self.push(text, now, last and len(text) <= budget.chars.remaining(now))
 
     # -- input --------------------------------------------------------------------------------
 
