@@ -32,11 +32,13 @@ _ids = itertools.count(1)
 
 
 class FakeSocket:
-    """Just enough of a Connection for the pool: a handshake the test decides."""
+    """Just enough of a Connection for the pool: a handshake the test decides. Like a
+    Connection, it tells the pool (``on_state``) after every change of state."""
 
-    def __init__(self, clock: timing.Clock) -> None:
+    def __init__(self, clock: timing.Clock, on_state: Any) -> None:
         self.id = next(_ids)
         self.state = ConnectionState.NEW
+        self._on_state = on_state
         self.owner: Any = None
         self.opened_at = 0.0
         self.budget = SocketBudget.create(2400, 20, 60.0)
@@ -57,27 +59,34 @@ class FakeSocket:
     def age(self, now: float) -> float:
         return now - self.opened_at
 
+    def _move(self, state: ConnectionState) -> None:
+        if state is not self.state:
+            self.state = state
+            self._on_state(self)
+
     async def connect(self) -> None:
-        self.state = ConnectionState.CONNECTING
+        self._move(ConnectionState.CONNECTING)
         error = await self.handshake
         if error is not None:
-            self.state = ConnectionState.FAILED
+            self._move(ConnectionState.FAILED)
             raise error
         self.opened_at = self._clock.now()
-        self.state = ConnectionState.IDLE
+        self._move(ConnectionState.IDLE)
 
     def acquire(self, owner: Any) -> None:
         assert self.state is ConnectionState.IDLE
-        self.state, self.owner = ConnectionState.BUSY, owner
+        self._move(ConnectionState.BUSY)
+        self.owner = owner
 
     def release(self) -> None:
-        self.state, self.owner = ConnectionState.IDLE, None
+        self.owner = None
+        self._move(ConnectionState.IDLE)
 
     async def close(self) -> None:
-        self.state = ConnectionState.CLOSED
+        self._move(ConnectionState.CLOSED)
 
     def abort(self) -> None:
-        self.state = ConnectionState.FAILED
+        self._move(ConnectionState.FAILED)
 
 
 class Owner:
@@ -99,8 +108,8 @@ class Rig:
             factory=self._make,  # type: ignore[arg-type]
         )
 
-    def _make(self, _on_state: Any) -> FakeSocket:
-        socket = FakeSocket(self.clock)
+    def _make(self, on_state: Any) -> FakeSocket:
+        socket = FakeSocket(self.clock, on_state)
         self.sockets.append(socket)
         return socket
 

@@ -56,6 +56,8 @@ from deepgram_tts2.resilience.policy import FailureContext, decide
 
 log = logging.getLogger("deepgram_tts2.client")
 
+# A factory's connection calls the callback it is given after every change of its state: that
+# is how the pool learns a socket became idle (:meth:`ConnectionPool._on_state`).
 ConnectionFactory = Callable[[Callable[[Connection], None]], Connection]
 
 
@@ -304,7 +306,7 @@ class ConnectionPool:
         return min(budget.flushes.next_expiry(), budget.chars.next_expiry(), aged)
 
     def _offer(self, conn: Connection) -> None:
-        """``conn`` may be idle now: rank it (the index ignores nothing; the pool checks)."""
+        """``conn`` may be idle now (its state changed, or its rank did): rank it if it is."""
         if conn.owner is None and conn.state is ConnectionState.IDLE and conn in self._conns:
             self._idle.add(conn, self.clock.now())
 
@@ -399,8 +401,6 @@ class ConnectionPool:
         if self.breaker.state(self.clock.now()) is BreakerState.HALF_OPEN:
             self.breaker.record_success(self.clock.now())  # the probe got through
         self._auth_error = None
-        if conn not in self._idle:
-            self._offer(conn)
         return conn
 
     async def _lease(self, conn: Connection, background: bool, deadline: float) -> None:
@@ -454,8 +454,6 @@ class ConnectionPool:
             self._retire(conn)
         elif self._fleet_wants_it_back():
             self._let_go(conn)  # its slot goes to a live turn elsewhere in the fleet
-        elif conn not in self._idle:  # (a Connection offered itself when it became idle)
-            self._offer(conn)
         self._pump()
 
     def _fleet_wants_it_back(self) -> bool:
@@ -475,7 +473,6 @@ class ConnectionPool:
             elif conn.idle and self._expired(conn):
                 self.retire(conn)  # (a socket already taken again is retired when released)
             else:
-                self._offer(conn)
                 self._pump()
 
         if conn.start_clear():
