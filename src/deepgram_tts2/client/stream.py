@@ -357,16 +357,11 @@ class SpeakStream:
         interval = 0.0
         if self._first_yield_at is not None:
             interval = (self._clock.now() - self._first_yield_at) * 1000.0
-        return AudioEnd(  # (not dataclasses.replace: it costs more than the rest of a turn's end)
-            event.request_id,
-            event.reason,
-            self._pcm.duration_ms(self._yielded_bytes),
-            interval,
-            self._yielded_bytes,
-            event.transport,
-            event.text_spoken,
-            event.text_remaining,
-            event.billable_characters,
+        return dataclasses.replace(
+            event,
+            audio_bytes=self._yielded_bytes,
+            audio_ms=self._pcm.duration_ms(self._yielded_bytes),
+            interval_ms=interval,
         )
 
     # -- the socket's reader (the connection's Owner protocol) --------------------------------

@@ -256,10 +256,11 @@ class RequestMachine:
         if self.options.generation == "v2":
             self._attempt = FluxAttempt(budget, self._pending, now)
         else:
-            segmenter = self._segmenter
             # With end() already said, the whole text is known: its sentences need not each be
             # flushed (the first phrase still is, for a fast first audio).
-            self._attempt = AuraAttempt(segmenter, budget, self._pending, now, last=self.ended)
+            self._attempt = AuraAttempt(
+                self._segmenter, budget, self._pending, now, last=self.ended
+            )
         self._pending = ""
         if self.ended:
             self._attempt.end()
