@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
+
+import pytest
 
 from deepgram_tts2 import timing
 
@@ -85,9 +88,32 @@ async def test_wakeup_set_before_the_wait_returns_at_once() -> None:
     assert await waiting is False
 
 
-async def test_the_loop_clock_is_the_loops_time() -> None:
+async def test_the_loop_clock_is_the_monotonic_clock() -> None:
     clock = timing.LoopClock()
-    assert abs(clock.now() - asyncio.get_running_loop().time()) < 1.0
+    before = time.monotonic()
+    assert before <= clock.now() <= time.monotonic()
+    assert abs(clock.now() - asyncio.get_running_loop().time()) < 1.0  # asyncio's own loop
     fired = asyncio.Event()
     clock.call_at(clock.now(), fired.set)
     await asyncio.wait_for(fired.wait(), 5)
+
+
+async def test_loop_clock_deadlines_hold_on_a_loop_with_a_clock_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``now()`` is ``time.monotonic()``; a loop whose ``time()`` differs (uvloop caches its
+    own) must still run a timer no earlier than its deadline on that clock."""
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "time", lambda: time.monotonic() + 1000.0)
+    clock = timing.LoopClock()
+    fired = asyncio.Event()
+    fired_at: list[float] = []
+    when = clock.now() + 0.05
+
+    def fire() -> None:
+        fired_at.append(time.monotonic())
+        fired.set()
+
+    clock.call_at(when, fire)
+    await asyncio.wait_for(fired.wait(), 5)
+    assert fired_at[0] >= when - 0.001  # not at once, as loop.call_at(when) would be

@@ -149,16 +149,13 @@ class _Owner:
     done = False
 
     def on_audio(self, data: bytes, tag: str | None) -> None:
-        pass
+        return None
 
     def on_outcome(self, outcome: object) -> None:
         pass
 
     def on_lost(self, error: object) -> None:
         pass
-
-    def room(self) -> None:
-        return None
 
 
 async def test_a_socket_taken_the_moment_cleared_lands_counts_as_cleared(

@@ -80,15 +80,27 @@ class EventChannel:
         """Queue ``event`` now (whatever the bound); False when the channel is finished (or,
         for audio, fenced)."""
         if isinstance(event, AudioChunk):
-            if self.finished or self._fenced:
-                self.dropped_bytes += len(event.data)
-                return False
-            self._queued_bytes += len(event.data)
-        elif self.finished or (self._fenced and isinstance(event, AudioStart)):
+            return self.put_audio(event, len(event.data))
+        if self.finished or (self._fenced and isinstance(event, AudioStart)):
             return False
         self._items.append(event)
         if self._getter is not None:
             self._wake_getter()
+        return True
+
+    def put_audio(self, chunk: AudioChunk, size: int) -> bool:
+        """:meth:`put` for a chunk of ``size`` bytes (``len(chunk.data)``, which the caller
+        knows): the per-chunk path, so no type test and the consumer is woken inline."""
+        if self.finished or self._fenced:
+            self.dropped_bytes += size
+            return False
+        self._queued_bytes += size
+        self._items.append(chunk)
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
         return True
 
     async def room(self) -> None:

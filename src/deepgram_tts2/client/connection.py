@@ -128,8 +128,10 @@ class Owner(Protocol):
     def done(self) -> bool:
         """True once the request has ended (its socket comes back soon)."""
 
-    def on_audio(self, data: bytes, tag: str | None) -> None:
-        """A live audio frame (``tag``: the request of the oldest live flush, or None)."""
+    def on_audio(self, data: bytes, tag: str | None) -> Awaitable[None] | None:
+        """A live audio frame (``tag``: the request of the oldest live flush, or None).
+        Returns what the reader awaits before the next frame while the consumer is behind
+        (one call per frame, not two: this is the per-chunk path), else None."""
 
     def on_outcome(self, outcome: Any) -> None:
         """What the session made of a control message for this owner (``Flushed``, a refused
@@ -137,9 +139,6 @@ class Owner(Protocol):
 
     def on_lost(self, error: DeepgramTTSError) -> None:
         """The socket is gone (or the server sent ``Error``)."""
-
-    def room(self) -> Awaitable[None] | None:
-        """Something to await before the next frame while the consumer is behind, else None."""
 
 
 class _Socket(ClientConnection):
@@ -499,8 +498,7 @@ class Connection:
         if not live or owner is None:
             self.hooks.on_stale_audio_dropped(len(frame))
             return None
-        owner.on_audio(frame, tag)
-        return owner.room()
+        return owner.on_audio(frame, tag)
 
     def _on_text(self, frame: str) -> None:
         self._route(self.session.received(parse_server(frame)))

@@ -117,8 +117,7 @@ class FluxConnection(Connection):
         if not isinstance(outcome, AudioReceived) or owner is None:
             self.hooks.on_stale_audio_dropped(len(frame))
             return None
-        owner.on_audio(frame, outcome.tag)
-        return owner.room()
+        return owner.on_audio(frame, outcome.tag)
 
     def _on_text(self, frame: str) -> None:
         outcome = self.flux.received(wire.parse_server(frame), self._now())

@@ -162,6 +162,7 @@ class SpeakStream:
         on_audio = deps.hooks.on_audio
         self._audio_hook = None if is_ignored(on_audio) else on_audio  # called per chunk
         self._clock = deps.clock
+        self._now = deps.clock.now  # bound once: read per audio chunk
         self._pcm = deps.pcm
         self._bytes_per_second = self._pcm.bytes_per_second
         now = self._clock.now()
@@ -366,13 +367,15 @@ class SpeakStream:
 
     # -- the socket's reader (the connection's Owner protocol) --------------------------------
 
-    def on_audio(self, data: bytes, tag: str | None) -> None:
-        """A live audio frame on this request's socket."""
+    def on_audio(self, data: bytes, tag: str | None) -> Awaitable[None] | None:
+        """A live audio frame on this request's socket; while the consumer is behind, returns
+        what the reader awaits before the next frame."""
         ours = tag == self.request_id or (tag is None and self._sent_speak)
-        if not ours or not self._machine.accept_audio(self._clock.now(), "websocket"):
+        if not ours or not self._machine.accept_audio(self._now(), "websocket"):
             self._hooks.on_stale_audio_dropped(len(data))
-            return
+            return None
         self._queue_audio(data, Transport.WEBSOCKET)
+        return self._wait_room() if self._channel.full else None
 
     def on_outcome(self, outcome: Any) -> None:
         """``Flushed`` or a refused Flush (counted and logged by the connection); on Flux the
@@ -415,10 +418,6 @@ class SpeakStream:
         """The socket is gone."""
         self._apply(self._machine.on_socket_failed(error, self._clock.now()))
 
-    def room(self) -> Awaitable[None] | None:
-        """While the consumer is behind: what the reader awaits before the next frame."""
-        return self._wait_room() if self._channel.full else None
-
     async def _wait_room(self) -> None:
         self._machine.on_blocked(self._clock.now())
         self._wakeup.set()  # the consumer deadline runs now
@@ -435,8 +434,9 @@ class SpeakStream:
             self._transport = transport
             self._channel.put(AudioStart(self.request_id, transport, self._pcm))
             self._channel.put(Metric(self.request_id, "ttfb", 0.0))  # measured when yielded
-        self._channel.put(AudioChunk(self.request_id, aligned))
-        self._queued_bytes += len(aligned)
+        size = len(aligned)
+        self._channel.put_audio(AudioChunk(self.request_id, aligned), size)
+        self._queued_bytes += size
         if self._cache_writer is not None and transport is not Transport.CACHE:
             self._cache_writer.append(aligned)
 

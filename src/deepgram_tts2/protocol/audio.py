@@ -224,6 +224,8 @@ class PcmFramer:
         """Add ``data``; return the longest sample-aligned prefix of everything held."""
         if self._pending:
             data = self._pending + data
+        elif not len(data) % self._width:
+            return data  # the usual case: whole samples, nothing held back
         cut = len(data) - (len(data) % self._width)
         self._pending = data[cut:]
         return data[:cut]

@@ -279,10 +279,13 @@ class RequestMachine:
         Only audio of the attempt under way is: after the request ended, and between leaving
         a socket (a retry, a move, a fallback) and the next attempt, audio is stale.
         """
-        streaming = self.phase is RequestPhase.STREAMING
-        if self._attempt is not None and transport == "websocket" and streaming:
-            self._attempt.on_audio()
-        elif self._rest is not None and transport == "rest" and self.phase is RequestPhase.REST:
+        phase = self.phase
+        if transport == "websocket":  # per audio chunk: the cheapest test first
+            attempt = self._attempt
+            if attempt is None or phase is not RequestPhase.STREAMING:
+                return False
+            attempt.on_audio()
+        elif self._rest is not None and transport == "rest" and phase is RequestPhase.REST:
             self._rest.on_audio()
         else:
             return False
