@@ -90,17 +90,14 @@ class EventChannel:
 
     def put_audio(self, chunk: AudioChunk, size: int) -> bool:
         """:meth:`put` for a chunk of ``size`` bytes (``len(chunk.data)``, which the caller
-        knows): the per-chunk path, so no type test and the consumer is woken inline."""
+        knows): the per-chunk path, so no type test."""
         if self.finished or self._fenced:
             self.dropped_bytes += size
             return False
         self._queued_bytes += size
         self._items.append(chunk)
-        getter = self._getter
-        if getter is not None:
-            self._getter = None
-            if not getter.done():
-                getter.set_result(None)
+        if self._getter is not None:
+            self._wake_getter()
         return True
 
     async def room(self) -> None:

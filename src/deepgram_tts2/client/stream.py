@@ -162,7 +162,6 @@ class SpeakStream:
         on_audio = deps.hooks.on_audio
         self._audio_hook = None if is_ignored(on_audio) else on_audio  # called per chunk
         self._clock = deps.clock
-        self._now = deps.clock.now  # bound once: read per audio chunk
         self._pcm = deps.pcm
         self._bytes_per_second = self._pcm.bytes_per_second
         now = self._clock.now()
@@ -371,7 +370,7 @@ class SpeakStream:
         """A live audio frame on this request's socket; while the consumer is behind, returns
         what the reader awaits before the next frame."""
         ours = tag == self.request_id or (tag is None and self._sent_speak)
-        if not ours or not self._machine.accept_audio(self._now(), "websocket"):
+        if not ours or not self._machine.accept_audio(self._clock.now(), "websocket"):
             self._hooks.on_stale_audio_dropped(len(data))
             return None
         self._queue_audio(data, Transport.WEBSOCKET)
